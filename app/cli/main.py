@@ -1,0 +1,112 @@
+"""The ``syria-events`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from app.cli import localdb
+from app.settings import Settings
+
+app = typer.Typer(help="Syria Events API: database, data loading and the HTTP server.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="The database: local cluster and migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Built-in demo reports and events.", no_args_is_help=True)
+gazetteer_app = typer.Typer(help="The gazetteer of places.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(gazetteer_app, name="gazetteer")
+
+console = Console(stderr=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the project-local PostgreSQL cluster under .data/ (no-op with DATABASE_URL)."""
+    settings = Settings()
+    if not settings.uses_local_cluster:
+        console.print("DATABASE_URL is set: using that server, no local cluster.")
+        return
+    try:
+        localdb.start(settings)
+        localdb.ensure_database(settings)
+    except localdb.LocalDbError as exc:
+        _fail(str(exc))
+    console.print(f"PostgreSQL running in {settings.cluster_dir} (port {settings.pg_port}).")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the project-local cluster (no-op with DATABASE_URL)."""
+    settings = Settings()
+    if settings.uses_local_cluster:
+        localdb.stop(settings)
+        console.print("PostgreSQL stopped.")
+
+
+def migrate(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply every migration (alembic upgrade head) to DATABASE_URL."""
+    settings = Settings()
+    migrate(settings.effective_database_url)
+    console.print("Database schema is up to date.")
+
+
+@gazetteer_app.command("load")
+def gazetteer_load() -> None:
+    """Load the built-in gazetteer (governorates and key places); re-runs update in place."""
+    from app.gazetteer.loader import load_builtin
+
+    count = asyncio.run(load_builtin(Settings(), console))
+    console.print(f"Gazetteer: {count} places loaded.")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo reports and events (needs the gazetteer); re-runs add nothing twice."""
+    from app.demo.loader import load_demo
+
+    reports, events = asyncio.run(load_demo(Settings(), console))
+    console.print(f"Demo: {reports} reports and {events} events added.")
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, help="worker processes"),
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]Syria Events API[/bold] on {base}  (docs: {base}/docs)")
+    for example in (
+        "/events?bbox=38,33,41.5,36&datetime=2017-01-01/2017-12-31",
+        "/events?governorate=SY09&f=csv",
+        "/places?q=دير الزور",
+        "/readyz",
+    ):
+        console.print(f"  curl '{base}{example}'")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")

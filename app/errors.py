@@ -1,0 +1,148 @@
+"""Domain errors, and the one place that turns them into RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; each maps to one HTTP status."""
+
+    status = 500
+    slug = "internal-error"
+    title = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidParameter(DomainError):
+    status = 400
+    slug = "invalid-parameter"
+    title = "Invalid parameter"
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}", invalid_params=[{"name": name, "reason": detail}])
+        self.name = name
+
+
+class InvalidBody(DomainError):
+    status = 400
+    slug = "invalid-body"
+    title = "Invalid request body"
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Gone(DomainError):
+    status = 410
+    slug = "gone"
+    title = "Gone"
+
+
+class Conflict(DomainError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class Unavailable(DomainError):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+) -> Response:
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _loc_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return problem(
+            exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        # OGC API - Features and our contract say 400 for a bad parameter, not FastAPI's 422.
+        params = [{"name": _loc_name(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        where = "body" if any(e["loc"][:1] == ("body",) for e in exc.errors()) else "parameter"
+        detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
+        slug, title = (
+            ("invalid-body", "Invalid request body")
+            if where == "body"
+            else ("invalid-parameter", "Invalid parameter")
+        )
+        return problem(400, slug, title, detail, request.url.path, invalid_params=params)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        slug = title.lower().replace(" ", "-")
+        return problem(exc.status_code, slug, title, str(exc.detail), request.url.path)
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
+        return problem(
+            503, "unavailable", "Service unavailable", "database pool exhausted",
+            request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _db(request: Request, exc: DBAPIError) -> Response:
+        orig = type(exc.orig).__name__ if exc.orig is not None else ""
+        if "QueryCanceled" in orig:
+            return problem(
+                503, "query-timeout", "Query took too long",
+                "the query ran past the statement timeout; narrow bbox or datetime",
+                request.url.path,
+            )
+        if exc.connection_invalidated or "Connection" in orig or "CannotConnect" in orig:
+            return problem(
+                503, "unavailable", "Service unavailable", "database unreachable",
+                request.url.path,
+            )
+        log.exception("database error on %s", request.url.path)
+        return problem(500, "internal-error", "Internal error", "unexpected database error",
+                       request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal-error", "Internal error", "unexpected error",
+                       request.url.path)

@@ -1,0 +1,141 @@
+"""The common event filters, parsed once from the query string (shared by every face)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from fastapi import Request
+
+from app.errors import InvalidParameter
+from app.taxonomy import EVENT_TYPES, GOVERNORATES, STATUSES, SUB_EVENT_TYPES, canonical
+from app.text.normalize import normalize
+from app.web.cursor import decode_cursor
+from app.web.params import (
+    BBox,
+    DateRange,
+    parse_bbox,
+    parse_bool,
+    parse_datetime,
+    parse_limit,
+    parse_positive,
+    split_list,
+)
+
+CURSOR_KIND = "events"
+MAX_RADIUS_KM = 500.0
+FILTER_PARAMS = frozenset({
+    "bbox", "datetime", "type", "sub_type", "actor", "place", "radius_km", "governorate",
+    "q", "status",
+})
+
+
+@dataclass
+class EventFilters:
+    bbox: BBox | None = None
+    dates: DateRange | None = None
+    types: list[str] = field(default_factory=list)
+    sub_types: list[str] = field(default_factory=list)
+    actor: str | None = None
+    place_id: str | None = None
+    radius_km: float | None = None
+    governorates: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=lambda: ["published"])
+
+
+@dataclass
+class Page:
+    limit: int | None
+    after: tuple[date, int] | None = None
+    count: bool = False
+
+
+def _choices(name: str, raw: str, allowed: list[str] | tuple[str, ...]) -> list[str]:
+    values = []
+    for item in split_list(raw):
+        match = canonical(item, allowed)
+        if match is None:
+            raise InvalidParameter(name, f"unknown value '{item}'")
+        values.append(match)
+    if not values:
+        raise InvalidParameter(name, "is empty")
+    return values
+
+
+def _governorates(raw: str) -> list[str]:
+    values = []
+    for item in split_list(raw):
+        code = item.upper()
+        if code not in GOVERNORATES:
+            raise InvalidParameter(
+                "governorate", f"unknown governorate '{item}' (OCHA pcodes SY01..SY14)"
+            )
+        values.append(code)
+    if not values:
+        raise InvalidParameter("governorate", "is empty")
+    return values
+
+
+def _terms(raw: str) -> list[str]:
+    terms = [normalize(t) for t in raw.split()]
+    terms = [t for t in terms if t]
+    if not terms:
+        raise InvalidParameter("q", "is empty")
+    if len(terms) > 10:
+        raise InvalidParameter("q", "at most 10 words")
+    return terms
+
+
+def reject_unknown(request: Request, allowed: frozenset[str]) -> None:
+    """OGC API - Features: a parameter the API does not define is a 400, not ignored."""
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidParameter(name, "unknown parameter")
+
+
+def parse_filters(request: Request, *, fixed_place: str | None = None) -> EventFilters:
+    q = request.query_params
+    f = EventFilters()
+    if (raw := q.get("bbox")) is not None:
+        f.bbox = parse_bbox(raw)
+    if (raw := q.get("datetime")) is not None:
+        f.dates = parse_datetime(raw)
+    if (raw := q.get("type")) is not None:
+        f.types = _choices("type", raw, list(EVENT_TYPES))
+    if (raw := q.get("sub_type")) is not None:
+        f.sub_types = _choices("sub_type", raw, list(SUB_EVENT_TYPES))
+    if (raw := q.get("actor")) is not None:
+        if not raw.strip():
+            raise InvalidParameter("actor", "is empty")
+        f.actor = normalize(raw.strip())
+    f.place_id = fixed_place if fixed_place is not None else q.get("place")
+    if f.place_id is not None and not f.place_id.strip():
+        raise InvalidParameter("place", "is empty")
+    if (raw := q.get("radius_km")) is not None:
+        if f.place_id is None:
+            raise InvalidParameter("radius_km", "needs a place")
+        f.radius_km = parse_positive(raw, "radius_km", MAX_RADIUS_KM)
+    if (raw := q.get("governorate")) is not None:
+        f.governorates = _governorates(raw)
+    if (raw := q.get("q")) is not None:
+        f.terms = _terms(raw)
+    if (raw := q.get("status")) is not None:
+        f.statuses = _choices("status", raw, STATUSES)
+    return f
+
+
+def parse_page(request: Request, default: int, maximum: int, *, export: bool) -> Page:
+    """``limit``/``cursor``/``count``; an export (CSV, NDJSON) without limit streams all."""
+    q = request.query_params
+    raw_limit = q.get("limit")
+    limit = None if export and raw_limit is None else parse_limit(raw_limit, default, maximum)
+    page = Page(limit=limit, count=parse_bool(q.get("count"), "count"))
+    if (raw := q.get("cursor")) is not None:
+        position = decode_cursor(raw, CURSOR_KIND)
+        try:
+            day, row_id = date.fromisoformat(position[0]), int(position[1])
+        except (ValueError, TypeError, IndexError):
+            raise InvalidParameter("cursor", "not a cursor from a 'next' link") from None
+        page.after = (day, row_id)
+    return page

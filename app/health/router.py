@@ -1,0 +1,32 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from app.db import DatabaseDep
+from app.errors import Unavailable
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    """The process is up (says nothing of the database)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
+async def readyz(db: DatabaseDep) -> dict[str, str | None]:
+    """The database answers and the schema is migrated."""
+    try:
+        async with asyncio.timeout(3):
+            async with db.read_connection() as conn:
+                revision = (await conn.execute(
+                    text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    except Exception as exc:  # any failure to reach the database means not ready
+        raise Unavailable(f"database not reachable: {type(exc).__name__}") from exc
+    return {"status": "ready", "schema_revision": revision}

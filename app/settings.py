@@ -1,0 +1,54 @@
+"""Settings, read from the environment (prefix ``SE_``; ``DATABASE_URL`` as users expect it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="SE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "SE_DATABASE_URL"),
+        description="postgresql://... of a PostGIS database; unset = the project-local cluster",
+    )
+    data_dir: Path = Field(default=Path(".data"), description="where the local cluster lives")
+    pg_port: int = Field(default=54329, ge=1024, le=65535)
+    pool_size: int = Field(default=10, ge=1)
+    pool_timeout_s: float = Field(default=5.0, gt=0)
+    statement_timeout_ms: int = Field(default=15000, ge=100)
+    default_limit: int = Field(default=100, ge=1)
+    max_limit: int = Field(default=10000, ge=1)
+    public_url: str | None = Field(
+        default=None, description="base URL for links when served behind a proxy"
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def cluster_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    def local_database_url(self, dbname: str = "syria_events") -> str:
+        return f"postgresql://postgres@/{dbname}?host={self.socket_dir}&port={self.pg_port}"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or self.local_database_url()
+
+    @property
+    def uses_local_cluster(self) -> bool:
+        return self.database_url is None

@@ -1,0 +1,71 @@
+"""Serialisation of ready-made rows: Feature JSON from PostGIS is joined, never re-parsed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+
+def feature_collection(
+    features: Sequence[str], links: list[dict[str, str]], number_matched: int | None = None
+) -> bytes:
+    head: dict[str, Any] = {
+        "numberReturned": len(features),
+        "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "links": links,
+    }
+    if number_matched is not None:
+        head["numberMatched"] = number_matched
+    tail = orjson.dumps(head)
+    return b"".join((
+        b'{"type":"FeatureCollection","features":[',
+        ",".join(features).encode(),
+        b"],",
+        tail[1:],
+    ))
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return "" if value is None else value
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], header: bool = True) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buffer.getvalue()
+
+
+async def csv_stream(
+    columns: Sequence[str], rows: AsyncIterator[Sequence[Any]], batch: int = 500
+) -> AsyncIterator[bytes]:
+    yield csv_text(columns, [], header=True).encode()
+    pending: list[Sequence[Any]] = []
+    async for row in rows:
+        pending.append(row)
+        if len(pending) >= batch:
+            yield csv_text(columns, pending, header=False).encode()
+            pending = []
+    if pending:
+        yield csv_text(columns, pending, header=False).encode()
+
+
+async def ndjson_stream(lines: AsyncIterator[str], batch: int = 500) -> AsyncIterator[bytes]:
+    pending: list[str] = []
+    async for line in lines:
+        pending.append(line)
+        if len(pending) >= batch:
+            yield ("\n".join(pending) + "\n").encode()
+            pending = []
+    if pending:
+        yield ("\n".join(pending) + "\n").encode()

@@ -1,0 +1,22 @@
+import httpx
+
+
+async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_the_migrated_schema(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["schema_revision"] == "0001"
+
+
+async def test_openapi_documents_the_contract_endpoints(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ("/events", "/events/{event_id}", "/places", "/places/{place_id}",
+                 "/places/{place_id}/events", "/reports/{report_id}", "/healthz", "/readyz"):
+        assert path in paths
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
