@@ -22,7 +22,7 @@ def async_url(url: str) -> str:
         raise ValueError(f"DATABASE_URL must be postgresql://..., got {parts.scheme}://")
     # libpq options that asyncpg does not understand as URL parameters.
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("sslmode",)]
-    return urlunsplit(("postgresql+asyncpg",) + parts[1:3] + (urlencode(query), parts.fragment))
+    return urlunsplit(("postgresql+asyncpg", *parts[1:3], urlencode(query), parts.fragment))
 
 
 def make_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
@@ -65,9 +65,8 @@ class Database:
     @asynccontextmanager
     async def read_connection(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a read-only transaction, for server-side cursors."""
-        async with self.engine.connect() as conn:
-            async with conn.begin():
-                yield conn
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,7 +9,8 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -93,9 +94,7 @@ def _loc_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return problem(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra
-        )
+        return problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -119,7 +118,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeoutError)
     async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
         return problem(
-            503, "unavailable", "Service unavailable", "database pool exhausted",
+            503,
+            "unavailable",
+            "Service unavailable",
+            "database pool exhausted",
             request.url.path,
         )
 
@@ -128,21 +130,28 @@ def install_error_handlers(app: FastAPI) -> None:
         orig = type(exc.orig).__name__ if exc.orig is not None else ""
         if "QueryCanceled" in orig:
             return problem(
-                503, "query-timeout", "Query took too long",
+                503,
+                "query-timeout",
+                "Query took too long",
                 "the query ran past the statement timeout; narrow bbox or datetime",
                 request.url.path,
             )
         if exc.connection_invalidated or "Connection" in orig or "CannotConnect" in orig:
             return problem(
-                503, "unavailable", "Service unavailable", "database unreachable",
+                503,
+                "unavailable",
+                "Service unavailable",
+                "database unreachable",
                 request.url.path,
             )
         log.exception("database error on %s", request.url.path)
-        return problem(500, "internal-error", "Internal error", "unexpected database error",
-                       request.url.path)
+        return problem(
+            500, "internal-error", "Internal error", "unexpected database error", request.url.path
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(500, "internal-error", "Internal error", "unexpected error",
-                       request.url.path)
+        return problem(
+            500, "internal-error", "Internal error", "unexpected error", request.url.path
+        )

@@ -78,8 +78,9 @@ class RolledBackDatabase(Database):
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(bind=self.conn, join_transaction_mode="create_savepoint",
-                                expire_on_commit=False) as session:
+        async with AsyncSession(
+            bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
             try:
                 yield session
                 await session.commit()
@@ -114,15 +115,17 @@ def db(conn: AsyncConnection) -> RolledBackDatabase:
 @pytest.fixture
 async def session(db: RolledBackDatabase) -> AsyncIterator[AsyncSession]:
     """For arranging data: flushed into the test's transaction, rolled back afterwards."""
-    async with AsyncSession(bind=db.conn, join_transaction_mode="create_savepoint",
-                            expire_on_commit=False) as s:
+    async with AsyncSession(
+        bind=db.conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
         yield s
         await s.flush()
 
 
 @pytest.fixture
-async def client(test_settings: Settings, db: RolledBackDatabase
-                 ) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    test_settings: Settings, db: RolledBackDatabase
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(test_settings, database=db)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

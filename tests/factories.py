@@ -14,16 +14,29 @@ from app.reports.hashing import content_hash
 
 
 async def add_place(
-    session: AsyncSession, place_id: str, lon: float, lat: float, *, name_en: str | None = None,
-    name_ar: str | None = None, kind: str = "city", governorate: str | None = None,
-    aliases: tuple[str, ...] = (), area: tuple[float, float, float, float] | None = None,
+    session: AsyncSession,
+    place_id: str,
+    lon: float,
+    lat: float,
+    *,
+    name_en: str | None = None,
+    name_ar: str | None = None,
+    kind: str = "city",
+    governorate: str | None = None,
+    aliases: tuple[str, ...] = (),
+    area: tuple[float, float, float, float] | None = None,
     population: int | None = None,
 ) -> Place:
     place = Place(
-        id=place_id, name_en=name_en or place_id, name_ar=name_ar, kind=kind,
-        geom=from_shape(Point(lon, lat), srid=4326), governorate_pcode=governorate,
+        id=place_id,
+        name_en=name_en or place_id,
+        name_ar=name_ar,
+        kind=kind,
+        geom=from_shape(Point(lon, lat), srid=4326),
+        governorate_pcode=governorate,
         area=from_shape(MultiPolygon([box(*area)]), srid=4326) if area else None,
-        population=population, source="test",
+        population=population,
+        source="test",
     )
     session.add(place)
     await session.flush()
@@ -36,18 +49,34 @@ async def add_place(
 
 
 async def add_event(
-    session: AsyncSession, day: str, lon: float, lat: float, *,
-    event_type: str = "Battles", sub_event_type: str = "Armed clash",
-    description: str = "", status: str = "published", governorate: str | None = None,
-    place: str | None = None, fatalities: int | None = 0,
-    actors: tuple[tuple[str, str], ...] = (), **extra: Any,
+    session: AsyncSession,
+    day: str,
+    lon: float,
+    lat: float,
+    *,
+    event_type: str = "Battles",
+    sub_event_type: str = "Armed clash",
+    description: str = "",
+    status: str = "published",
+    governorate: str | None = None,
+    place: str | None = None,
+    fatalities: int | None = 0,
+    actors: tuple[tuple[str, str], ...] = (),
+    **extra: Any,
 ) -> Event:
     event = Event(
-        event_date=date.fromisoformat(day), event_type=event_type,
-        sub_event_type=sub_event_type, description=description, fatalities=fatalities,
-        geom=from_shape(Point(lon, lat), srid=4326), governorate_pcode=governorate,
-        place_id=place, status=status, source="test",
-        retraction_reason="test retraction" if status == "retracted" else None, **extra,
+        event_date=date.fromisoformat(day),
+        event_type=event_type,
+        sub_event_type=sub_event_type,
+        description=description,
+        fatalities=fatalities,
+        geom=from_shape(Point(lon, lat), srid=4326),
+        governorate_pcode=governorate,
+        place_id=place,
+        status=status,
+        source="test",
+        retraction_reason="test retraction" if status == "retracted" else None,
+        **extra,
     )
     session.add(event)
     await session.flush()
@@ -65,8 +94,9 @@ async def add_event(
     return event
 
 
-async def add_report(session: AsyncSession, body: str, *, language: str = "en",
-                     title: str | None = None) -> Report:
+async def add_report(
+    session: AsyncSession, body: str, *, language: str = "en", title: str | None = None
+) -> Report:
     report = Report(body=body, language=language, title=title, content_hash=content_hash(body))
     session.add(report)
     await session.flush()
@@ -77,6 +107,13 @@ async def add_report(session: AsyncSession, body: str, *, language: str = "en",
 async def link_report(session: AsyncSession, event: Event, report: Report, quote: str) -> None:
     assert event.id is not None and report.id is not None
     start = report.body.index(quote)
-    session.add(EventReport(event_id=event.id, report_id=report.id, quote=quote,
-                            quote_start=start, quote_end=start + len(quote)))
+    session.add(
+        EventReport(
+            event_id=event.id,
+            report_id=report.id,
+            quote=quote,
+            quote_start=start,
+            quote_end=start + len(quote),
+        )
+    )
     await session.flush()

@@ -15,8 +15,16 @@ async def test_readyz_reports_the_migrated_schema(client: httpx.AsyncClient) -> 
 
 async def test_openapi_documents_the_contract_endpoints(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
-    for path in ("/events", "/events/{event_id}", "/places", "/places/{place_id}",
-                 "/places/{place_id}/events", "/reports/{report_id}", "/healthz", "/readyz"):
+    for path in (
+        "/events",
+        "/events/{event_id}",
+        "/places",
+        "/places/{place_id}",
+        "/places/{place_id}/events",
+        "/reports/{report_id}",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in paths
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -7,9 +7,15 @@ from tests.factories import add_event
 async def test_events_list_is_a_feature_collection(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    event = await add_event(session, "2017-09-05", 40.17, 35.28, governorate="SY09",
-                            description="Clashes near the airport",
-                            actors=(("Islamic State (Syria)", "actor1"),))
+    event = await add_event(
+        session,
+        "2017-09-05",
+        40.17,
+        35.28,
+        governorate="SY09",
+        description="Clashes near the airport",
+        actors=(("Islamic State (Syria)", "actor1"),),
+    )
     await session.commit()
     response = await client.get("/events")
     assert response.status_code == 200, response.text

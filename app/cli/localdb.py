@@ -74,8 +74,17 @@ def init(settings: Settings) -> bool:
         _chown_for_server(path)
     settings.socket_dir.chmod(0o700 if os.geteuid() != 0 else 0o755)
     cmd = [
-        *_run_as(), str(bindir() / "initdb"), "-D", str(settings.cluster_dir), "-U", "postgres",
-        "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+        *_run_as(),
+        str(bindir() / "initdb"),
+        "-D",
+        str(settings.cluster_dir),
+        "-U",
+        "postgres",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
@@ -113,11 +122,23 @@ def stop(settings: Settings) -> None:
 
 def ensure_database(settings: Settings, dbname: str = "syria_events") -> None:
     """Create the database (with PostGIS) in the local cluster when it does not exist."""
-    psql = [*_run_as(), str(bindir() / "psql"), "-h", str(settings.socket_dir),
-            "-p", str(settings.pg_port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
+    psql = [
+        *_run_as(),
+        str(bindir() / "psql"),
+        "-h",
+        str(settings.socket_dir),
+        "-p",
+        str(settings.pg_port),
+        "-U",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-qAt",
+    ]
     exists = subprocess.run(
         [*psql, "-d", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if exists.returncode != 0:
         raise LocalDbError(exists.stderr)

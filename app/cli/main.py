@@ -11,8 +11,9 @@ from rich.console import Console
 from app.cli import localdb
 from app.settings import Settings
 
-app = typer.Typer(help="Syria Events API: database, data loading and the HTTP server.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Syria Events API: database, data loading and the HTTP server.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The database: local cluster and migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Built-in demo reports and events.", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="The gazetteer of places.", no_args_is_help=True)
@@ -54,8 +55,9 @@ def db_stop() -> None:
 
 
 def migrate(database_url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
@@ -108,5 +110,12 @@ def serve(
         "/readyz",
     ):
         console.print(f"  curl '{base}{example}'")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )

@@ -24,10 +24,20 @@ from app.web.params import (
 
 CURSOR_KIND = "events"
 MAX_RADIUS_KM = 500.0
-FILTER_PARAMS = frozenset({
-    "bbox", "datetime", "type", "sub_type", "actor", "place", "radius_km", "governorate",
-    "q", "status",
-})
+FILTER_PARAMS = frozenset(
+    {
+        "bbox",
+        "datetime",
+        "type",
+        "sub_type",
+        "actor",
+        "place",
+        "radius_km",
+        "governorate",
+        "q",
+        "status",
+    }
+)
 
 
 @dataclass

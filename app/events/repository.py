@@ -44,9 +44,24 @@ json_build_object(
 """
 
 CSV_COLUMNS = (
-    "id", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "actor2",
-    "governorate_pcode", "place_id", "place_name", "latitude", "longitude", "geo_precision",
-    "fatalities", "description", "status", "version", "updated_at",
+    "id",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "governorate_pcode",
+    "place_id",
+    "place_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+    "description",
+    "status",
+    "version",
+    "updated_at",
 )
 _CSV_SELECT = """
 e.public_id AS id, e.event_date, e.time_precision, e.event_type, e.sub_event_type,
@@ -77,8 +92,9 @@ def where_clause(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str
     params: dict[str, Any] = {"statuses": f.statuses}
     if f.bbox:
         clauses.append("e.geom && ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326)")
-        params.update(bx0=f.bbox.min_lon, by0=f.bbox.min_lat,
-                      bx1=f.bbox.max_lon, by1=f.bbox.max_lat)
+        params.update(
+            bx0=f.bbox.min_lon, by0=f.bbox.min_lat, bx1=f.bbox.max_lon, by1=f.bbox.max_lat
+        )
     if f.dates and f.dates.start:
         clauses.append("e.event_date >= :d0")
         params["d0"] = f.dates.start
@@ -120,13 +136,20 @@ def _place_clause(
             " AND ST_DWithin(e.geom::geography,"
             " ST_SetSRID(ST_MakePoint(:plon, :plat), 4326)::geography, :pm)"
         )
-        params.update(px0=place.lon - dx, py0=place.lat - dy, px1=place.lon + dx,
-                      py1=place.lat + dy, plon=place.lon, plat=place.lat,
-                      pm=f.radius_km * 1000.0)
+        params.update(
+            px0=place.lon - dx,
+            py0=place.lat - dy,
+            px1=place.lon + dx,
+            py1=place.lat + dy,
+            plon=place.lon,
+            plat=place.lat,
+            pm=f.radius_km * 1000.0,
+        )
         return
     inside = (
         " OR ST_Intersects((SELECT area FROM places WHERE id = :place), e.geom)"
-        if place.has_area else ""
+        if place.has_area
+        else ""
     )
     clauses.append(
         "(e.place_id = :place OR EXISTS (SELECT 1 FROM event_places xp"
@@ -135,8 +158,10 @@ def _place_clause(
     params["place"] = place.id
 
 
-def _page_sql(select: str, f: EventFilters, place: PlaceRef | None, page: Page,
-              extra_limit: int) -> tuple[str, dict[str, Any]]:
+# Every page query starts with the keyset columns (_id, _date); payload columns follow.
+def _page_sql(
+    select: str, f: EventFilters, place: PlaceRef | None, page: Page, extra_limit: int
+) -> tuple[str, dict[str, Any]]:
     where, params = where_clause(f, place)
     if page.after is not None:
         where += " AND (e.event_date, e.id) < (:after_date, :after_id)"
@@ -184,11 +209,15 @@ async def count(conn: AsyncConnection, f: EventFilters, place: PlaceRef | None) 
 
 
 async def find_place(conn: AsyncConnection, place_id: str) -> PlaceRef | None:
-    row = (await conn.execute(
-        text("SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, area IS NOT NULL AS has_area"
-             " FROM places WHERE id = :id"),
-        {"id": place_id},
-    )).first()
+    row = (
+        await conn.execute(
+            text(
+                "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, area IS NOT NULL AS has_area"
+                " FROM places WHERE id = :id"
+            ),
+            {"id": place_id},
+        )
+    ).first()
     return PlaceRef(row.id, row.lon, row.lat, row.has_area) if row else None
 
 

@@ -23,8 +23,9 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A FeatureCollection; or CSV / NDJSON with `f=` or `Accept`",
         "content": {
-            "application/geo+json": {"schema": {"$ref": "#/components/schemas/"
-                                                        "EventFeatureCollection"}},
+            "application/geo+json": {
+                "schema": {"$ref": "#/components/schemas/EventFeatureCollection"}
+            },
             "text/csv": {"schema": {"type": "string"}},
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
@@ -47,18 +48,20 @@ async def respond_with_events(
         await service.check_export(db=db, filters=filters, place_in_path=place_in_path)
         rows = service.export_events(db=db, filters=filters, csv=fmt is Format.csv)
         body = csv_stream(CSV_COLUMNS, rows) if fmt is Format.csv else ndjson_stream(rows)
-        return StreamingResponse(body, media_type=media,
-                                 headers=_disposition(fmt))
-    result = await service.list_events(db=db, filters=filters, page=page,
-                                       csv=fmt is Format.csv,
-                                       place_in_path=place_in_path is not None)
+        return StreamingResponse(body, media_type=media, headers=_disposition(fmt))
+    result = await service.list_events(
+        db=db,
+        filters=filters,
+        page=page,
+        csv=fmt is Format.csv,
+        place_in_path=place_in_path is not None,
+    )
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
     if fmt is Format.geojson:
         links = [{"href": url_with(request), "rel": "self", "type": media}]
         if next_url:
             links.append({"href": next_url, "rel": "next", "type": media})
-        content = feature_collection([r.feature for r in result.rows], links,
-                                     result.number_matched)
+        content = feature_collection([r.feature for r in result.rows], links, result.number_matched)
         return Response(content, media_type=media)
     headers = _disposition(fmt)
     if next_url:
@@ -78,8 +81,7 @@ def _disposition(fmt: Format) -> dict[str, str]:
     return {}
 
 
-@router.get("/events", summary="Search events", responses=LIST_RESPONSES,
-            response_class=Response)
+@router.get("/events", summary="Search events", responses=LIST_RESPONSES, response_class=Response)
 async def list_events(
     request: Request, db: DatabaseDep, _query: Annotated[EventQuery, Query()]
 ) -> Response:
@@ -87,13 +89,17 @@ async def list_events(
     return await respond_with_events(request, db)
 
 
-@router.get("/events/{event_id}", summary="One event", response_model=EventDetail,
-            responses={**PROBLEM_RESPONSES, 410: PROBLEM_RESPONSES[404] | {
-                "description": "The event was retracted"}},
-            response_class=Response)
-async def get_event(
-    db: DatabaseDep, event_id: Annotated[str, Path(max_length=64)]
-) -> Response:
+@router.get(
+    "/events/{event_id}",
+    summary="One event",
+    response_model=EventDetail,
+    responses={
+        **PROBLEM_RESPONSES,
+        410: PROBLEM_RESPONSES[404] | {"description": "The event was retracted"},
+    },
+    response_class=Response,
+)
+async def get_event(db: DatabaseDep, event_id: Annotated[str, Path(max_length=64)]) -> Response:
     """An event with its places, its reports (with the quoted words) and its actors."""
     feature = await service.get_event(db=db, public_id=event_id)
     return Response(feature, media_type=MEDIA_TYPES[Format.geojson])

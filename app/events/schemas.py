@@ -15,25 +15,40 @@ class EventQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bbox: str | None = Field(None, description="minLon,minLat,maxLon,maxLat (CRS84)",
-                             examples=["38,33,41.5,36"])
+    bbox: str | None = Field(
+        None, description="minLon,minLat,maxLon,maxLat (CRS84)", examples=["38,33,41.5,36"]
+    )
     datetime: str | None = Field(
-        None, description="RFC 3339 date or date-time, or an interval start/end, ../end, "
-        "start/.. (inclusive days, UTC)", examples=["2017-01-01/2017-12-31"])
-    type: str | None = Field(None, description="ACLED event_type, comma-separated",
-                             examples=["Battles"])
-    sub_type: str | None = Field(None, description="ACLED sub_event_type, comma-separated",
-                                 examples=["Air/drone strike"])
+        None,
+        description="RFC 3339 date or date-time, or an interval start/end, ../end, "
+        "start/.. (inclusive days, UTC)",
+        examples=["2017-01-01/2017-12-31"],
+    )
+    type: str | None = Field(
+        None, description="ACLED event_type, comma-separated", examples=["Battles"]
+    )
+    sub_type: str | None = Field(
+        None, description="ACLED sub_event_type, comma-separated", examples=["Air/drone strike"]
+    )
     actor: str | None = Field(None, description="part of an actor's name")
-    place: str | None = Field(None, description="a place id: events linked to it or inside "
-                              "its area; with radius_km, events within that distance")
+    place: str | None = Field(
+        None,
+        description="a place id: events linked to it or inside "
+        "its area; with radius_km, events within that distance",
+    )
     radius_km: str | None = Field(None, description="distance from `place` (0 < r <= 500)")
     governorate: str | None = Field(None, description="OCHA pcodes SY01..SY14, comma-separated")
-    q: str | None = Field(None, description="words that must all appear in the description "
-                          "(Arabic or English; hamza, taa marbuta and diacritics ignored)")
+    q: str | None = Field(
+        None,
+        description="words that must all appear in the description "
+        "(Arabic or English; hamza, taa marbuta and diacritics ignored)",
+    )
     status: str | None = Field(None, description="draft, published (default), retracted")
-    limit: str | None = Field(None, description="page size, default 100, larger than 10000 "
-                              "is clamped; CSV/NDJSON without limit stream every match")
+    limit: str | None = Field(
+        None,
+        description="page size, default 100, larger than 10000 "
+        "is clamped; CSV/NDJSON without limit stream every match",
+    )
     cursor: str | None = Field(None, description="opaque, from a `next` link")
     count: str | None = Field(None, description="true adds numberMatched (one COUNT query)")
     f: str | None = Field(None, description="geojson (default), csv or ndjson")

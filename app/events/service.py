@@ -62,14 +62,12 @@ async def check_export(
         await _place(conn, filters, from_path=place_in_path is not None)
 
 
-async def export_events(
-    *, db: Database, filters: EventFilters, csv: bool
-) -> AsyncIterator[Any]:
+async def export_events(*, db: Database, filters: EventFilters, csv: bool) -> AsyncIterator[Any]:
     """Every matching event, streamed from a server-side cursor."""
     async with db.read_connection() as conn:
         place = await _place(conn, filters, from_path=False)
         async for row in repository.stream(conn, filters, place, csv=csv):
-            yield row if csv else row.feature
+            yield row[2:] if csv else row.feature
 
 
 async def get_event(*, db: Database, public_id: str) -> str:

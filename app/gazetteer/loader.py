@@ -46,20 +46,26 @@ async def upsert_places(
 ) -> int:
     """Insert or update places by id, and replace their names."""
     rows = track(entries, description="places") if show_progress else entries
+    conn = await session.connection()
     for entry in rows:
         values = {
-            "id": entry["id"], "name_en": entry["name_en"], "name_ar": entry.get("name_ar"),
+            "id": entry["id"],
+            "name_en": entry["name_en"],
+            "name_ar": entry.get("name_ar"),
             "kind": entry["kind"],
             "geom": from_shape(Point(entry["lon"], entry["lat"]), srid=4326),
-            "pcode": entry.get("pcode"), "governorate_pcode": entry.get("governorate_pcode"),
+            "pcode": entry.get("pcode"),
+            "governorate_pcode": entry.get("governorate_pcode"),
             "country_code": entry.get("country_code") or _country(entry),
-            "population": entry.get("population"), "source": entry.get("source", "curated"),
-            "source_id": entry.get("source_id"), "source_note": entry.get("source_note"),
+            "population": entry.get("population"),
+            "source": entry.get("source", "curated"),
+            "source_id": entry.get("source_id"),
+            "source_note": entry.get("source_note"),
         }
         stmt = insert(Place).values(**values)
         update = {k: stmt.excluded[k] for k in values if k != "id"}
-        await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update))
-        await session.execute(delete(PlaceName).where(PlaceName.place_id == entry["id"]))
+        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update))
+        await conn.execute(delete(PlaceName).where(PlaceName.place_id == entry["id"]))
         for name in _names(entry):
             session.add(PlaceName(place_id=entry["id"], **name))
     await session.flush()

@@ -25,8 +25,9 @@ async def readyz(db: DatabaseDep) -> dict[str, str | None]:
     try:
         async with asyncio.timeout(3):
             async with db.read_connection() as conn:
-                revision = (await conn.execute(
-                    text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+                revision = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar_one_or_none()
     except Exception as exc:  # any failure to reach the database means not ready
         raise Unavailable(f"database not reachable: {type(exc).__name__}") from exc
     return {"status": "ready", "schema_revision": revision}

@@ -24,6 +24,17 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Actor", "Event", "EventActor", "EventPlace", "EventReport", "EventType", "EventVersion",
-    "Governorate", "Place", "PlaceName", "Report", "ReportMention", "metadata",
+    "Actor",
+    "Event",
+    "EventActor",
+    "EventPlace",
+    "EventReport",
+    "EventType",
+    "EventVersion",
+    "Governorate",
+    "Place",
+    "PlaceName",
+    "Report",
+    "ReportMention",
+    "metadata",
 ]

@@ -12,8 +12,10 @@ from sqlmodel import Field, SQLModel
 
 
 def _timestamp() -> Any:
-    return Field(default=None, sa_column=Column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()))
+    return Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
 
 
 class EventType(SQLModel, table=True):
@@ -36,23 +38,31 @@ class Actor(SQLModel, table=True):
 class Event(SQLModel, table=True):
     __tablename__ = "events"
     __table_args__ = (
-        ForeignKeyConstraint(["event_type", "sub_event_type"],
-                             ["event_types.event_type", "event_types.sub_event_type"]),
+        ForeignKeyConstraint(
+            ["event_type", "sub_event_type"],
+            ["event_types.event_type", "event_types.sub_event_type"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    public_id: str | None = Field(default=None, sa_column=Column(
-        Text, nullable=False, unique=True, server_default=text("se_public_id('ev')")))
+    public_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            Text, nullable=False, unique=True, server_default=text("se_public_id('ev')")
+        ),
+    )
     event_date: date
     time_precision: int = 1
     event_type: str
     sub_event_type: str
     description: str = ""
-    search_text: str | None = Field(default=None, sa_column=Column(
-        Text, Computed("se_normalize(description)", persisted=True)))
+    search_text: str | None = Field(
+        default=None, sa_column=Column(Text, Computed("se_normalize(description)", persisted=True))
+    )
     fatalities: int | None = None
-    geom: Any = Field(sa_column=Column(Geometry("POINT", srid=4326, spatial_index=False),
-                                       nullable=False))
+    geom: Any = Field(
+        sa_column=Column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    )
     geo_precision: int = 1
     place_id: str | None = Field(default=None, foreign_key="places.id")
     governorate_pcode: str | None = Field(default=None, foreign_key="governorates.pcode")
@@ -106,5 +116,7 @@ class EventVersion(SQLModel, table=True):
     changed_at: datetime | None = _timestamp()
     changed_by: str | None = None
     change_reason: str | None = None
-    txid: str | None = Field(default=None, sa_column=Column(
-        Text, nullable=False, server_default=text("pg_current_xact_id()::text")))
+    txid: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=False, server_default=text("pg_current_xact_id()::text")),
+    )

@@ -25,10 +25,12 @@ class Place(SQLModel, table=True):
     name_en: str
     name_ar: str | None = None
     kind: str = Field(index=True)
-    geom: Any = Field(sa_column=Column(Geometry("POINT", srid=4326, spatial_index=False),
-                                       nullable=False))
-    area: Any = Field(default=None, sa_column=Column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False)))
+    geom: Any = Field(
+        sa_column=Column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    )
+    area: Any = Field(
+        default=None, sa_column=Column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    )
     pcode: str | None = Field(default=None, unique=True)
     governorate_pcode: str | None = Field(default=None, foreign_key="governorates.pcode")
     district_pcode: str | None = None
@@ -37,10 +39,14 @@ class Place(SQLModel, table=True):
     source: str
     source_id: str | None = None
     source_note: str | None = None
-    created_at: datetime | None = Field(default=None, sa_column=Column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()))
-    updated_at: datetime | None = Field(default=None, sa_column=Column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()))
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
 
 
 class PlaceName(SQLModel, table=True):
@@ -50,6 +56,7 @@ class PlaceName(SQLModel, table=True):
     place_id: str = Field(foreign_key="places.id", ondelete="CASCADE")
     name: str
     lang: str = "und"
-    name_norm: str | None = Field(default=None, sa_column=Column(
-        Text, Computed("se_normalize(name)", persisted=True)))
+    name_norm: str | None = Field(
+        default=None, sa_column=Column(Text, Computed("se_normalize(name)", persisted=True))
+    )
     is_preferred: bool = False

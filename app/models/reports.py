@@ -12,8 +12,12 @@ class Report(SQLModel, table=True):
     __tablename__ = "reports"
 
     id: int | None = Field(default=None, primary_key=True)
-    public_id: str | None = Field(default=None, sa_column=Column(
-        Text, nullable=False, unique=True, server_default=text("se_public_id('rp')")))
+    public_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            Text, nullable=False, unique=True, server_default=text("se_public_id('rp')")
+        ),
+    )
     title: str | None = None
     body: str
     language: str = "und"
@@ -23,8 +27,10 @@ class Report(SQLModel, table=True):
     content_hash: str = Field(unique=True)
     focus_place_id: str | None = Field(default=None, foreign_key="places.id")
     focus_governorate_pcode: str | None = Field(default=None, foreign_key="governorates.pcode")
-    created_at: datetime | None = Field(default=None, sa_column=Column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()))
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
     created_by: str | None = None
 
 

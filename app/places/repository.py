@@ -73,14 +73,18 @@ async def search(
         clauses.append("pl.id > :after")
         params["after"] = after
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = (f"SELECT pl.id AS _id, {FEATURE_SQL} AS feature{select_extra}"
-           f" FROM places pl {where} ORDER BY {order} LIMIT :limit")
+    sql = (
+        f"SELECT pl.id AS _id, {FEATURE_SQL} AS feature{select_extra}"
+        f" FROM places pl {where} ORDER BY {order} LIMIT :limit"
+    )
     return list((await conn.execute(text(sql), params)).all())
 
 
 async def fetch_one(conn: AsyncConnection, place_id: str) -> str | None:
-    row = (await conn.execute(
-        text(f"SELECT {FEATURE_SQL} AS feature FROM places pl WHERE pl.id = :id"),
-        {"id": place_id},
-    )).first()
+    row = (
+        await conn.execute(
+            text(f"SELECT {FEATURE_SQL} AS feature FROM places pl WHERE pl.id = :id"),
+            {"id": place_id},
+        )
+    ).first()
     return row.feature if row else None

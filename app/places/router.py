@@ -46,15 +46,23 @@ def _search(request: Request) -> service.PlaceSearch:
             raise InvalidParameter("cursor", "not a cursor from a 'next' link")
         after = position[0]
     return service.PlaceSearch(
-        q=text.strip() if text else None, kinds=kinds,
-        bbox=parse_bbox(q["bbox"]) if "bbox" in q else None, near=near, radius_km=radius,
-        after=after, limit=parse_limit(q.get("limit"), settings.default_limit,
-                                       settings.max_limit),
+        q=text.strip() if text else None,
+        kinds=kinds,
+        bbox=parse_bbox(q["bbox"]) if "bbox" in q else None,
+        near=near,
+        radius_km=radius,
+        after=after,
+        limit=parse_limit(q.get("limit"), settings.default_limit, settings.max_limit),
     )
 
 
-@router.get("/places", summary="Search the gazetteer", response_model=PlaceFeatureCollection,
-            responses=PROBLEM_RESPONSES, response_class=Response)
+@router.get(
+    "/places",
+    summary="Search the gazetteer",
+    response_model=PlaceFeatureCollection,
+    responses=PROBLEM_RESPONSES,
+    response_class=Response,
+)
 async def list_places(
     request: Request, db: DatabaseDep, _query: Annotated[PlaceQuery, Query()]
 ) -> Response:
@@ -62,22 +70,34 @@ async def list_places(
     features, next_cursor = await service.search_places(db=db, search=_search(request))
     links = [{"href": url_with(request), "rel": "self", "type": GEOJSON}]
     if next_cursor:
-        links.append({"href": url_with(request, cursor=next_cursor), "rel": "next",
-                      "type": GEOJSON})
+        links.append(
+            {"href": url_with(request, cursor=next_cursor), "rel": "next", "type": GEOJSON}
+        )
     return Response(feature_collection(features, links), media_type=GEOJSON)
 
 
-@router.get("/places/{place_id}", summary="One place", response_model=PlaceFeature,
-            responses=PROBLEM_RESPONSES, response_class=Response)
+@router.get(
+    "/places/{place_id}",
+    summary="One place",
+    response_model=PlaceFeature,
+    responses=PROBLEM_RESPONSES,
+    response_class=Response,
+)
 async def get_place(db: DatabaseDep, place_id: PlaceId) -> Response:
     """A gazetteer entry with its names in both scripts."""
     return Response(await service.get_place(db=db, place_id=place_id), media_type=GEOJSON)
 
 
-@router.get("/places/{place_id}/events", summary="Events at a place",
-            responses=LIST_RESPONSES, response_class=Response)
+@router.get(
+    "/places/{place_id}/events",
+    summary="Events at a place",
+    responses=LIST_RESPONSES,
+    response_class=Response,
+)
 async def place_events(
-    request: Request, db: DatabaseDep, place_id: PlaceId,
+    request: Request,
+    db: DatabaseDep,
+    place_id: PlaceId,
     _query: Annotated[PlaceEventQuery, Query()],
 ) -> Response:
     """Events linked to the place or inside its area; `radius_km` widens to a distance."""

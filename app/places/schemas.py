@@ -13,8 +13,9 @@ from app.web.schemas import Link, PlaceSummary, PointGeometry
 class PlaceQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str | None = Field(None, description="a name in Arabic or English, best match first",
-                          examples=["دير الزور"])
+    q: str | None = Field(
+        None, description="a name in Arabic or English, best match first", examples=["دير الزور"]
+    )
     kind: str | None = Field(None, description="place kinds, comma-separated (airport, ...)")
     bbox: str | None = Field(None, description="minLon,minLat,maxLon,maxLat (CRS84)")
     near: str | None = Field(None, description="lon,lat: nearest first")

@@ -30,9 +30,14 @@ async def search_places(*, db: Database, search: PlaceSearch) -> tuple[list[str]
     """Matching places as Feature JSON, and a cursor when plain listing has more."""
     async with db.read_connection() as conn:
         rows: list[Any] = await repository.search(
-            conn, query=normalize(search.q) if search.q else None, kinds=search.kinds,
-            bbox=search.bbox, near=search.near, radius_km=search.radius_km,
-            after=search.after, limit=search.limit,
+            conn,
+            query=normalize(search.q) if search.q else None,
+            kinds=search.kinds,
+            bbox=search.bbox,
+            near=search.near,
+            radius_km=search.radius_km,
+            after=search.after,
+            limit=search.limit,
         )
     next_cursor = None
     if len(rows) > search.limit:

@@ -15,11 +15,15 @@ from app.web.schemas import PROBLEM_RESPONSES
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/reports/{report_id}", summary="One report", response_model=ReportOut,
-            responses=PROBLEM_RESPONSES, response_class=Response)
-async def get_report(
-    db: DatabaseDep, report_id: Annotated[str, Path(max_length=64)]
-) -> Response:
+@router.get(
+    "/reports/{report_id}",
+    summary="One report",
+    response_model=ReportOut,
+    responses=PROBLEM_RESPONSES,
+    response_class=Response,
+)
+async def get_report(db: DatabaseDep, report_id: Annotated[str, Path(max_length=64)]) -> Response:
     """A source report with the places it mentions (exact words and offsets) and its events."""
-    return Response(await service.get_report(db=db, public_id=report_id),
-                    media_type="application/json")
+    return Response(
+        await service.get_report(db=db, public_id=report_id), media_type="application/json"
+    )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from app.errors import InvalidParameter
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # RFC 3339 date-time: 'T' or space separator, optional fraction, Z or an offset.
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -84,12 +82,12 @@ def _instant(name: str, raw: str) -> date:
             return date.fromisoformat(raw)
         if _DATETIME.match(raw):
             parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T"))
-            return parsed.astimezone(timezone.utc).date()
+            return parsed.astimezone(UTC).date()
     except ValueError as exc:
         raise InvalidParameter(name, f"'{raw}' is not a valid date: {exc}") from None
     raise InvalidParameter(
-        name, f"'{raw}' is not an RFC 3339 date or date-time (e.g. 2017-01-31 or "
-        "2017-01-31T12:00:00Z)"
+        name,
+        f"'{raw}' is not an RFC 3339 date or date-time (e.g. 2017-01-31 or 2017-01-31T12:00:00Z)",
     )
 
 

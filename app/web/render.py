@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -16,23 +16,25 @@ def feature_collection(
 ) -> bytes:
     head: dict[str, Any] = {
         "numberReturned": len(features),
-        "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "links": links,
     }
     if number_matched is not None:
         head["numberMatched"] = number_matched
     tail = orjson.dumps(head)
-    return b"".join((
-        b'{"type":"FeatureCollection","features":[',
-        ",".join(features).encode(),
-        b"],",
-        tail[1:],
-    ))
+    return b"".join(
+        (
+            b'{"type":"FeatureCollection","features":[',
+            ",".join(features).encode(),
+            b"],",
+            tail[1:],
+        )
+    )
 
 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     return "" if value is None else value
 
 

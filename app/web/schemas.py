@@ -16,8 +16,9 @@ class Link(BaseModel):
 
 class PointGeometry(BaseModel):
     type: Literal["Point"]
-    coordinates: list[float] = Field(min_length=2, max_length=3,
-                                     description="[longitude, latitude] (RFC 7946)")
+    coordinates: list[float] = Field(
+        min_length=2, max_length=3, description="[longitude, latitude] (RFC 7946)"
+    )
 
 
 class InvalidParam(BaseModel):
@@ -47,10 +48,19 @@ class PlaceSummary(BaseModel):
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"model": Problem, "description": "An invalid parameter, named in the problem",
-          "content": {"application/problem+json": {}}},
-    404: {"model": Problem, "description": "Unknown id",
-          "content": {"application/problem+json": {}}},
-    503: {"model": Problem, "description": "Database unavailable or query too slow",
-          "content": {"application/problem+json": {}}},
+    400: {
+        "model": Problem,
+        "description": "An invalid parameter, named in the problem",
+        "content": {"application/problem+json": {}},
+    },
+    404: {
+        "model": Problem,
+        "description": "Unknown id",
+        "content": {"application/problem+json": {}},
+    },
+    503: {
+        "model": Problem,
+        "description": "Database unavailable or query too slow",
+        "content": {"application/problem+json": {}},
+    },
 }

@@ -1,0 +1,77 @@
+"""GET /events/{id}: the event with its places, its reports (quoted words) and its actors."""
+
+from __future__ import annotations
+
+import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import EventPlace
+from tests.factories import add_event, add_place, add_report, link_report
+
+BODY = (
+    "Government forces said on Tuesday they had broken the siege of the military airport "
+    "east of Deir ez-Zor after three years."
+)
+QUOTE = "broken the siege of the military airport"
+
+
+async def test_detail_links_places_reports_with_quotes_and_actors(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await add_place(
+        session,
+        "sy-airport-test",
+        40.17,
+        35.28,
+        name_en="Deir ez-Zor airport",
+        name_ar="مطار دير الزور العسكري",
+        kind="airport",
+        governorate="SY09",
+    )
+    await add_place(
+        session, "sy-city-test", 40.14, 35.33, name_en="Deir ez-Zor", governorate="SY09"
+    )
+    event = await add_event(
+        session,
+        "2017-09-05",
+        40.17,
+        35.28,
+        place="sy-airport-test",
+        governorate="SY09",
+        event_type="Battles",
+        sub_event_type="Government regains territory",
+        actors=(
+            ("Military Forces of Syria (2000-2024)", "actor1"),
+            ("Islamic State (Syria)", "actor2"),
+        ),
+    )
+    assert event.id is not None
+    session.add(EventPlace(event_id=event.id, place_id="sy-city-test", role="mentioned"))
+    report = await add_report(session, BODY, title="Siege broken")
+    await link_report(session, event, report, QUOTE)
+
+    response = await client.get(f"/events/{event.public_id}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    feature = response.json()
+    assert feature["id"] == event.public_id
+    props = feature["properties"]
+    assert [(p["id"], p["role"]) for p in props["places"]] == [
+        ("sy-airport-test", "primary"),
+        ("sy-city-test", "mentioned"),
+    ]
+    assert props["places"][0]["name_ar"] == "مطار دير الزور العسكري"
+    assert props["places"][0]["longitude"] == 40.17
+    [linked] = props["reports"]
+    assert linked["id"] == report.public_id and linked["quote"] == QUOTE
+    assert BODY[linked["quote_start"] : linked["quote_end"]] == QUOTE
+    assert [(a["name"], a["side"]) for a in props["actors"]] == [
+        ("Military Forces of Syria (2000-2024)", "actor1"),
+        ("Islamic State (Syria)", "actor2"),
+    ]
+
+
+async def test_a_draft_is_readable_by_id(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    event = await add_event(session, "2017-09-05", 40.17, 35.28, status="draft")
+    response = await client.get(f"/events/{event.public_id}")
+    assert response.json()["properties"]["status"] == "draft"
