@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from app.db import Database, make_engine
 from app.errors import install_error_handlers
@@ -24,6 +28,8 @@ bilingual (Arabic/English) gazetteer.
 * Paging is by an opaque `cursor` taken from the `next` link.
 * Errors are RFC 9457 `application/problem+json`; every bad parameter is a 400 naming it.
 """
+
+ROUTERS = (events_router, places_router, reports_router, health_router)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -50,6 +56,44 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     install_error_handlers(app)
-    for router in (events_router, places_router, reports_router, health_router):
+    for router in ROUTERS:
         app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema without its 422 responses: every bad parameter here is a 400."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for route in (r for router in ROUTERS for r in router.routes):
+            if isinstance(route, APIRoute):
+                for method in route.methods or ():
+                    operation = schema["paths"][route.path_format][method.lower()]
+                    _fix_responses(route, operation.get("responses", {}))
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _fix_responses(route: APIRoute, responses: dict[str, Any]) -> None:
+    """Document bodies as they are served: problems as problem+json, and the route's own
+    media type (geo+json for Features) with its response model, not FastAPI's guesses."""
+    responses.pop("422", None)
+    for status, response in responses.items():
+        content = response.setdefault("content", {})
+        if int(status) >= 400:
+            schema = next((c["schema"] for c in content.values() if "schema" in c), None)
+            content.clear()
+            content["application/problem+json"] = {"schema": schema} if schema else {}
+        elif int(status) == 200 and _is_model(route.response_model):
+            media = getattr(route.response_class, "media_type", None) or "application/json"
+            name = route.response_model.__name__
+            content[media] = {"schema": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def _is_model(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)

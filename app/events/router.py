@@ -15,6 +15,7 @@ from app.events.schemas import EventDetail, EventFeatureCollection, EventQuery
 from app.web.formats import MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.render import csv_stream, csv_text, feature_collection, ndjson_stream
+from app.web.responses import GeoJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["events"])
@@ -81,7 +82,13 @@ def _disposition(fmt: Format) -> dict[str, str]:
     return {}
 
 
-@router.get("/events", summary="Search events", responses=LIST_RESPONSES, response_class=Response)
+@router.get(
+    "/events",
+    summary="Search events",
+    responses=LIST_RESPONSES,
+    response_model=EventFeatureCollection,
+    response_class=GeoJSONResponse,
+)
 async def list_events(
     request: Request, db: DatabaseDep, _query: Annotated[EventQuery, Query()]
 ) -> Response:
@@ -97,12 +104,12 @@ async def list_events(
         **PROBLEM_RESPONSES,
         410: PROBLEM_RESPONSES[404] | {"description": "The event was retracted"},
     },
-    response_class=Response,
+    response_class=GeoJSONResponse,
 )
 async def get_event(db: DatabaseDep, event_id: Annotated[str, Path(max_length=64)]) -> Response:
     """An event with its places, its reports (with the quoted words) and its actors."""
     feature = await service.get_event(db=db, public_id=event_id)
-    return Response(feature, media_type=MEDIA_TYPES[Format.geojson])
+    return GeoJSONResponse(feature)
 
 
 __all__ = ["EventFeatureCollection", "respond_with_events", "router"]

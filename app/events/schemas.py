@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.web.schemas import Link, PlaceSummary, PointGeometry
 
 
-class EventQuery(BaseModel):
-    """The common filters; parsed and validated by ``app.events.filters``."""
+class PlaceEventQuery(BaseModel):
+    """The common filters but ``place``; parsed and validated by ``app.events.filters``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -31,12 +31,7 @@ class EventQuery(BaseModel):
         None, description="ACLED sub_event_type, comma-separated", examples=["Air/drone strike"]
     )
     actor: str | None = Field(None, description="part of an actor's name")
-    place: str | None = Field(
-        None,
-        description="a place id: events linked to it or inside "
-        "its area; with radius_km, events within that distance",
-    )
-    radius_km: str | None = Field(None, description="distance from `place` (0 < r <= 500)")
+    radius_km: str | None = Field(None, description="distance from the place, in km (0 < r <= 500)")
     governorate: str | None = Field(None, description="OCHA pcodes SY01..SY14, comma-separated")
     q: str | None = Field(
         None,
@@ -54,8 +49,14 @@ class EventQuery(BaseModel):
     f: str | None = Field(None, description="geojson (default), csv or ndjson")
 
 
-class PlaceEventQuery(EventQuery):
-    place: None = Field(None, exclude=True, description="fixed by the path")
+class EventQuery(PlaceEventQuery):
+    """The common filters of ``GET /events``."""
+
+    place: str | None = Field(
+        None,
+        description="a place id: events linked to it or inside "
+        "its area; with radius_km, events within that distance",
+    )
 
 
 class EventActorOut(BaseModel):

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.db import DatabaseDep
 from app.errors import Unavailable
+from app.web.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["health"])
 
@@ -19,7 +20,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
+@router.get("/readyz", summary="Readiness", responses={503: PROBLEM_RESPONSES[503]})
 async def readyz(db: DatabaseDep) -> dict[str, str | None]:
     """The database answers and the schema is migrated."""
     try:

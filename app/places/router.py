@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.db import DatabaseDep
 from app.errors import InvalidParameter
 from app.events.router import LIST_RESPONSES, respond_with_events
-from app.events.schemas import PlaceEventQuery
+from app.events.schemas import EventFeatureCollection, PlaceEventQuery
 from app.places import service
 from app.places.schemas import PlaceFeature, PlaceFeatureCollection, PlaceQuery
 from app.taxonomy import PLACE_KINDS
@@ -18,6 +18,7 @@ from app.web.cursor import decode_cursor
 from app.web.links import url_with
 from app.web.params import parse_bbox, parse_limit, parse_point, parse_positive, split_list
 from app.web.render import feature_collection
+from app.web.responses import GeoJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["places"])
@@ -61,7 +62,7 @@ def _search(request: Request) -> service.PlaceSearch:
     summary="Search the gazetteer",
     response_model=PlaceFeatureCollection,
     responses=PROBLEM_RESPONSES,
-    response_class=Response,
+    response_class=GeoJSONResponse,
 )
 async def list_places(
     request: Request, db: DatabaseDep, _query: Annotated[PlaceQuery, Query()]
@@ -73,7 +74,7 @@ async def list_places(
         links.append(
             {"href": url_with(request, cursor=next_cursor), "rel": "next", "type": GEOJSON}
         )
-    return Response(feature_collection(features, links), media_type=GEOJSON)
+    return GeoJSONResponse(feature_collection(features, links))
 
 
 @router.get(
@@ -81,18 +82,19 @@ async def list_places(
     summary="One place",
     response_model=PlaceFeature,
     responses=PROBLEM_RESPONSES,
-    response_class=Response,
+    response_class=GeoJSONResponse,
 )
 async def get_place(db: DatabaseDep, place_id: PlaceId) -> Response:
     """A gazetteer entry with its names in both scripts."""
-    return Response(await service.get_place(db=db, place_id=place_id), media_type=GEOJSON)
+    return GeoJSONResponse(await service.get_place(db=db, place_id=place_id))
 
 
 @router.get(
     "/places/{place_id}/events",
     summary="Events at a place",
     responses=LIST_RESPONSES,
-    response_class=Response,
+    response_model=EventFeatureCollection,
+    response_class=GeoJSONResponse,
 )
 async def place_events(
     request: Request,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.db import DatabaseDep
 from app.reports import service
 from app.reports.schemas import ReportOut
+from app.web.responses import RawJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["reports"])
@@ -20,10 +21,8 @@ router = APIRouter(tags=["reports"])
     summary="One report",
     response_model=ReportOut,
     responses=PROBLEM_RESPONSES,
-    response_class=Response,
+    response_class=RawJSONResponse,
 )
 async def get_report(db: DatabaseDep, report_id: Annotated[str, Path(max_length=64)]) -> Response:
     """A source report with the places it mentions (exact words and offsets) and its events."""
-    return Response(
-        await service.get_report(db=db, public_id=report_id), media_type="application/json"
-    )
+    return RawJSONResponse(await service.get_report(db=db, public_id=report_id))

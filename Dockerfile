@@ -1,0 +1,28 @@
+# The API image: migrations run on start (see docker-compose.yml), then uvicorn.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /srv/syria-events
+
+# Dependencies first, so that code edits do not reinstall them.
+COPY pyproject.toml README.md ./
+COPY app/__init__.py app/__init__.py
+RUN pip install --upgrade pip && pip install .  && pip uninstall -y syria-events
+
+COPY app app
+COPY alembic alembic
+COPY alembic.ini ./
+RUN pip install --no-deps -e . \
+    && useradd --system --uid 10001 --home-dir /srv/syria-events syria \
+    && chown -R syria /srv/syria-events
+USER syria
+
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+
+CMD ["sh", "-c", "syria-events db migrate && syria-events serve --host 0.0.0.0 --port 8000"]
