@@ -12,7 +12,9 @@ from app.cli import localdb
 from app.settings import Settings
 
 app = typer.Typer(
-    help="Syria Events API: database, data loading and the HTTP server.", no_args_is_help=True
+    help="Syria Events API: database, data loading and the HTTP server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The database: local cluster and migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Built-in demo reports and events.", no_args_is_help=True)
@@ -119,3 +121,24 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
+
+
+def main() -> None:
+    """Entry point: a database that cannot be reached is a one-line error, not a traceback."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    try:
+        app()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"])
+            console.print(f"[red]invalid setting[/red] {name}: {error['msg']}")
+        raise SystemExit(2) from None
+    except (OSError, OperationalError) as exc:
+        console.print(f"[red]error:[/red] cannot reach the database: {exc}")
+        console.print("Is it running? 'syria-events db start', or check DATABASE_URL.")
+        raise SystemExit(1) from None
+    except SQLAlchemyError as exc:
+        console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}".splitlines()[0])
+        raise SystemExit(1) from None
