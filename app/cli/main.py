@@ -106,12 +106,12 @@ def serve(
     base = f"http://{host}:{port}"
     console.print(f"[bold]Syria Events API[/bold] on {base}  (docs: {base}/docs)")
     for example in (
-        "/events?bbox=38,33,41.5,36&datetime=2017-01-01/2017-12-31",
-        "/events?governorate=SY09&f=csv",
-        "/places?q=دير الزور",
-        "/readyz",
+        f"curl '{base}/events?bbox=38,33,41.5,36&datetime=2017-01-01/2017-12-31'",
+        f"curl '{base}/events?governorate=SY09&f=csv'",
+        f"curl -G '{base}/places' --data-urlencode 'q=دير الزور'",
+        f"curl '{base}/readyz'",
     ):
-        console.print(f"  curl '{base}{example}'")
+        console.print(f"  {example}", soft_wrap=True, highlight=False, markup=False)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
