@@ -14,10 +14,12 @@ from pydantic import BaseModel
 from app.db import Database, make_engine
 from app.errors import install_error_handlers
 from app.events.router import router as events_router
+from app.geoparse.cache import SnapshotCache
 from app.health.router import router as health_router
 from app.places.router import router as places_router
 from app.reports.router import router as reports_router
 from app.settings import Settings
+from app.web.limits import BodySizeLimit
 
 DESCRIPTION = """
 Geotagged conflict events in Syria, linked to the reports that describe them and to a
@@ -55,7 +57,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     if database is not None:
         app.state.db = database
+    app.state.snapshots = SnapshotCache()
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(default=15000, ge=100)
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=10000, ge=1)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     public_url: str | None = Field(
         default=None, description="base URL for links when served behind a proxy"
     )

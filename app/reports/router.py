@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.db import DatabaseDep
 from app.reports import service
-from app.reports.schemas import ReportOut
+from app.reports.schemas import ReportIn, ReportOut
 from app.web.responses import RawJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
@@ -26,3 +26,28 @@ router = APIRouter(tags=["reports"])
 async def get_report(db: DatabaseDep, report_id: Annotated[str, Path(max_length=64)]) -> Response:
     """A source report with the places it mentions (exact words and offsets) and its events."""
     return RawJSONResponse(await service.get_report(db=db, public_id=report_id))
+
+
+@router.post(
+    "/reports",
+    summary="Ingest a report",
+    status_code=201,
+    response_model=ReportOut,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"description": "Already stored (same text or url)"},
+        413: PROBLEM_RESPONSES[400] | {"description": "Body too large"},
+    },
+    response_class=RawJSONResponse,
+)
+async def post_report(request: Request, db: DatabaseDep, report: ReportIn) -> Response:
+    """Store a report, link every place it names (exact words and offsets), find its focus
+    and propose draft events; a report already stored (same text or url) is returned as is."""
+    stored, body = await service.create_report(
+        db=db, cache=request.app.state.snapshots, report_in=report
+    )
+    return RawJSONResponse(
+        body,
+        status_code=201 if stored.created else 200,
+        headers={"Location": f"/reports/{stored.public_id}"},
+    )

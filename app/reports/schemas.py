@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.web.schemas import PlaceSummary
 
@@ -47,3 +48,20 @@ class ReportOut(BaseModel):
     focus: FocusOut
     mentions: list[MentionOut]
     events: list[ReportEventOut]
+
+
+class ReportIn(BaseModel):
+    """A report to store and geoparse."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    body: str = Field(description="the text (plain, or HTML reduced to its text)")
+    title: str | None = Field(None, max_length=1000)
+    url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    source: str | None = Field(None, max_length=300)
+    published_at: datetime | None = Field(
+        None, description="RFC 3339; relative dates in the text resolve against it"
+    )
+    language: Literal["ar", "en", "und"] | None = Field(
+        None, description="detected from the text when absent"
+    )

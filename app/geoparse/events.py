@@ -1,0 +1,152 @@
+"""Draft events proposed from a report's sentences, for an analyst to confirm."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.geoparse.dates import find_dates
+from app.geoparse.lexicon import (
+    ACTOR_CUES,
+    DEATH_WORDS,
+    GOVERNMENT,
+    NUMBER_WORDS,
+    SUB_EVENT_CUES,
+)
+from app.geoparse.resolve import Focus, Resolved
+from app.geoparse.text import Folded
+from app.taxonomy import SUB_EVENT_TYPES
+
+_SENTENCE_END = re.compile(r"[.!?؟\n]+")
+_NUMBER = re.compile(r"\d+")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+_GEO_PRECISION = {"facility": 1, "settlement": 1, "region": 2, "admin": 3}
+
+
+@dataclass
+class DraftEvent:
+    event_date: date
+    time_precision: int
+    event_type: str
+    sub_event_type: str
+    description: str
+    place: Resolved | None
+    geo_precision: int
+    actors: list[tuple[str, str]] = field(default_factory=list)
+    fatalities: int | None = None
+    quote_start: int = 0
+    quote_end: int = 0
+
+
+def _sentences(source: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(source):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(source)))
+    spans = [(a + len(source[a:b]) - len(source[a:b].lstrip()), b) for a, b in spans]
+    return [(a, b) for a, b in spans if len(source[a:b].split()) >= 4]
+
+
+def _has(words: str, cue: str) -> bool:
+    return f" {cue} " in words
+
+
+def _sub_event(words: str) -> str | None:
+    for sub, cues in SUB_EVENT_CUES:
+        if any(_has(words, c) for c in cues):
+            return sub
+    return None
+
+
+def _actors(words: str) -> list[str]:
+    found = [
+        (words.find(f" {c} "), actor)
+        for actor, cues in ACTOR_CUES.items()
+        for c in cues
+        if _has(words, c)
+    ]
+    ordered: list[str] = []
+    for _, actor in sorted(found):
+        if actor not in ordered:
+            ordered.append(actor)
+    return ordered[:3]
+
+
+def _fatalities(words: str) -> int | None:
+    tokens = words.translate(_DIGITS).split()
+    best: int | None = None
+    for i, token in enumerate(tokens):
+        if token not in DEATH_WORDS:
+            continue
+        for near in tokens[max(0, i - 3) : i + 4]:
+            value = int(near) if _NUMBER.fullmatch(near) else NUMBER_WORDS.get(near)
+            if value is not None and value < 10000 and not 1900 <= value <= 2100:
+                best = max(best or 0, value)
+    return best
+
+
+def _territory(sub: str, actors: list[str]) -> str:
+    """Who took the ground decides between ACLED's two territorial sub-types."""
+    if sub in ("Government regains territory", "Non-state actor overtakes territory"):
+        return (
+            "Government regains territory"
+            if actors[:1] == [GOVERNMENT]
+            else "Non-state actor overtakes territory"
+        )
+    return sub
+
+
+def propose_events(
+    folded: Folded, mentions: list[Resolved], focus: Focus, published: date
+) -> list[DraftEvent]:
+    """One draft per sentence that names an event, placed and dated from that sentence."""
+    drafts: list[DraftEvent] = []
+    dates = find_dates(folded.text, published)
+    report_date = (
+        (folded.span(dates[0][0], dates[0][1]), dates[0][2], dates[0][3]) if dates else None
+    )
+    for start, end in _sentences(folded.source):
+        a, b = bisect_left(folded.origin, start), bisect_left(folded.origin, end)
+        words = f" {folded.text[a:b].strip()} "
+        sub = _sub_event(words)
+        if sub is None:
+            continue
+        actors = _actors(words)
+        sub = _territory(sub, actors)
+        in_sentence = [
+            m for m in mentions if start <= m.match.start < end and m.place.country_code == "SY"
+        ]
+        in_sentence.sort(key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
+        place = in_sentence[0] if in_sentence else None
+        fallback = place is None and focus.place is not None
+        day, precision = published, 2
+        sentence_dates = [d for d in dates if a <= d[0] < b]
+        if sentence_dates:
+            day, precision = sentence_dates[0][2], sentence_dates[0][3]
+        elif report_date:
+            day, precision = report_date[1], report_date[2]
+        geo = _GEO_PRECISION.get(place.place.place_class, 3) if place else 3
+        if fallback:
+            # No place in the sentence: the report's focus, flagged as approximate.
+            place = next((m for m in mentions if m.place.id == focus.place.id), None)  # type: ignore[union-attr]
+            geo = 2 if place else 3
+        sides = ("actor1", "actor2", "assoc_actor_1")
+        drafts.append(
+            DraftEvent(
+                event_date=day,
+                time_precision=precision,
+                event_type=SUB_EVENT_TYPES[sub],
+                sub_event_type=sub,
+                description=folded.source[start:end].strip(),
+                place=place,
+                geo_precision=geo,
+                actors=list(zip(actors, sides, strict=False)),
+                fatalities=_fatalities(words),
+                quote_start=start,
+                quote_end=end,
+            )
+        )
+    return drafts

@@ -1,0 +1,219 @@
+"""The geoparser's in-memory gazetteer: places and every matching form of their names.
+
+Built once from the database (``load_snapshot``) and reused for every report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import ahocorasick
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.geoparse.text import fold_name
+from app.taxonomy import PLACE_KINDS
+
+# Arabic conjunctions and prepositions written attached to the next word.
+CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
+# Never a place on their own: people, organisations, common nouns, the article's orphans.
+STOP_NAMES = frozenset(
+    fold_name(n)
+    for n in (
+        "الأسد",
+        "الحر",
+        "الكرامة",
+        "السجن",
+        "المدينة",
+        "الريف",
+        "الحدود",
+        "المطار",
+        "المعبر",
+        "القاعدة",
+        "الجيش",
+        "الدولة",
+        "النصرة",
+        "الشام",
+        "التحرير",
+        "الثورة",
+        "النصر",
+        "السلام",
+        "الشهداء",
+        "العرب",
+        "الحرية",
+        "الوحدة",
+        "البعث",
+        "الجبهة",
+        "المعارضة",
+        "النظام",
+        "الأمن",
+        "الشرطة",
+        "الحزب",
+        "الجمعة",
+        "السبت",
+        "الأحد",
+        "الاثنين",
+        "الثلاثاء",
+        "الأربعاء",
+        "الخميس",
+        "تموز",
+        "آذار",
+        "نيسان",
+        "أيار",
+        "حزيران",
+        "آب",
+        "أيلول",
+        "شباط",
+        "سوري",
+        "سورية",
+        "Assad",
+        "Free",
+        "Army",
+        "Islamic",
+        "State",
+        "Front",
+        "Union",
+        "Victory",
+        "Peace",
+        "Freedom",
+        "Unity",
+        "Liberation",
+        "Syria",
+        "Syrian",
+        "Iraqi",
+        "Russian",
+        "Turkish",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "March",
+        "May",
+        "June",
+        "July",
+        "August",
+        "Homs Governorate Council",
+    )
+)
+_LATIN_ARTICLES = ("al ", "el ", "ar ", "as ", "ad ", "at ", "az ", "an ", "ash ", "ath ")
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    id: str
+    name_en: str
+    name_ar: str | None
+    kind: str
+    country_code: str
+    governorate_pcode: str | None
+    population: int
+    lon: float
+    lat: float
+    source: str
+
+    @property
+    def place_class(self) -> str:
+        if self.country_code != "SY":
+            return "abroad"
+        return PLACE_KINDS.get(self.kind, "settlement")
+
+
+@dataclass(frozen=True)
+class NameEntry:
+    """One way a name can appear: the place, the clitic before it, how good the name is."""
+
+    place_id: str
+    prefix: int  # folded characters of a clitic before the name (0: none)
+    preferred: bool
+
+
+@dataclass
+class Snapshot:
+    places: dict[str, PlaceInfo]
+    automaton: ahocorasick.Automaton
+    entries: dict[str, list[NameEntry]] = field(default_factory=dict)
+
+
+def _variants(name: str) -> list[tuple[str, int]]:
+    """Folded forms of a name in text: itself, after clitics, and without a Latin article."""
+    forms = [(name, 0)]
+    if name and "\u0600" <= name[0] <= "\u06ff":
+        forms += [(c + name, len(c)) for c in CLITICS]
+        if name.startswith("ال"):
+            # ل + ال contracts to لل: للرقه is "to al-Raqqa"
+            forms += [(p + name[1:], len(p)) for p in ("ل", "ول", "فل")]
+    else:
+        for article in _LATIN_ARTICLES:
+            rest = name[len(article) :]
+            if name.startswith(article) and len(rest) >= 5:
+                forms.append((rest, 0))
+    return forms
+
+
+def _admin_forms(place: PlaceInfo, names: list[str]) -> list[str]:
+    """Governorates and districts are named with their head word: محافظة إدلب, Idlib province."""
+    extra: list[str] = []
+    if place.kind == "governorate":
+        for n in names:
+            extra += [f"محافظه {n}", f"{n} province", f"{n} governorate"]
+    elif place.kind == "district":
+        for n in names:
+            extra += [f"منطقه {n}", f"{n} district"]
+    return [fold_name(e) for e in extra]
+
+
+def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> Snapshot:
+    """Index (place_id, name, preferred) triples into one automaton."""
+    entries: dict[str, list[NameEntry]] = {}
+    for place_id, raw, preferred in names:
+        place = places[place_id]
+        if place.kind == "country" and place.country_code == "SY":
+            continue  # "Syria" in a report about Syria locates nothing
+        folded = fold_name(raw)
+        # A bare governorate name usually means its city; the head word makes it the unit.
+        bare_admin = place.kind in ("governorate", "district")
+        forms = [(folded, preferred and not bare_admin)]
+        if bare_admin:
+            forms += [(f, True) for f in _admin_forms(place, [folded])]
+        for form, strong in forms:
+            if len(form.replace(" ", "")) < 3 and not any(ch.isdigit() for ch in form):
+                continue
+            if form in STOP_NAMES:
+                continue
+            for variant, prefix in _variants(form):
+                entry = NameEntry(place_id, prefix, strong)
+                bucket = entries.setdefault(variant, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+    automaton = ahocorasick.Automaton()
+    for key, bucket in entries.items():
+        automaton.add_word(f" {key} ", (key, bucket))
+    automaton.make_automaton()
+    return Snapshot(places, automaton, entries)
+
+
+async def load_snapshot(conn: AsyncConnection) -> Snapshot:
+    """Every place and name from the database, indexed for matching."""
+    rows = await conn.execute(
+        text(
+            "SELECT id, name_en, name_ar, kind, country_code, governorate_pcode,"
+            " coalesce(population, 0), ST_X(geom), ST_Y(geom), source FROM places"
+        )
+    )
+    places = {r[0]: PlaceInfo(*r) for r in rows}
+    name_rows = await conn.execute(
+        text("SELECT place_id, name, is_preferred FROM place_names ORDER BY place_id, id")
+    )
+    return build(places, [(r[0], r[1], r[2]) for r in name_rows])
+
+
+def distance_km(a: PlaceInfo, b: PlaceInfo) -> float:
+    """Great-circle distance (haversine), enough to compare candidates."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat, dlon = lat2 - lat1, math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))

@@ -1,0 +1,58 @@
+"""Recognition: every gazetteer name in a text, longest first, with exact original offsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.geoparse.gazetteer import NameEntry, Snapshot
+from app.geoparse.text import Folded
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets into the original text, clitic excluded
+    end: int
+    text: str
+    entries: tuple[NameEntry, ...]
+    prefixed: bool
+    words: int
+
+
+def _candidates(snapshot: Snapshot, folded: Folded) -> list[tuple[int, int, list[NameEntry]]]:
+    padded = f" {folded.text} "
+    found: list[tuple[int, int, list[NameEntry]]] = []
+    for end, (key, bucket) in snapshot.automaton.iter(padded):
+        # 'end' is the padded index of the closing space; the key starts after a space.
+        start = end - len(key)  # padded index of the key's first character
+        exact = [e for e in bucket if e.prefix == 0]
+        # Strip a clitic only when the whole form is not itself a name (بنش is Binnish).
+        chosen = exact or bucket
+        found.append((start - 1, start - 1 + len(key), chosen))
+    return found
+
+
+def recognize(snapshot: Snapshot, folded: Folded) -> list[Match]:
+    """Non-overlapping matches, preferring the longest name, then an unprefixed one."""
+    raw = _candidates(snapshot, folded)
+    raw.sort(key=lambda m: (-(m[1] - m[0]), m[2][0].prefix, m[0]))
+    taken: list[tuple[int, int]] = []
+    matches: list[Match] = []
+    for start, end, bucket in raw:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        prefix = bucket[0].prefix
+        entries = tuple(e for e in bucket if e.prefix == prefix)
+        a, b = folded.span(start + prefix, end)
+        matches.append(
+            Match(
+                a,
+                b,
+                folded.source[a:b],
+                entries,
+                prefix > 0,
+                folded.text[start + prefix : end].count(" ") + 1,
+            )
+        )
+    matches.sort(key=lambda m: m.start)
+    return matches

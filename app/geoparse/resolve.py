@@ -1,0 +1,106 @@
+"""Resolution: the gazetteer entry each match means, with a confidence; and the focus."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.geoparse.gazetteer import PlaceInfo, Snapshot, distance_km
+from app.geoparse.recognize import Match
+
+_KIND_PRIOR = {"settlement": 0.3, "facility": 0.4, "region": 0.3, "admin": 0.1, "abroad": 0.2}
+_FOCUS_WEIGHT = {"settlement": 1.0, "facility": 1.0, "region": 0.8, "admin": 0.6}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    match: Match
+    place: PlaceInfo
+    confidence: float
+    method: str
+
+
+@dataclass(frozen=True)
+class Focus:
+    place: PlaceInfo | None
+    governorate_pcode: str | None
+
+
+def _prior(place: PlaceInfo, strong: bool) -> float:
+    score = 1.0 if strong else 0.0
+    score += _KIND_PRIOR.get(place.place_class, 0.2)
+    score += 0.3 * min(math.log10(place.population + 1) / 6.5, 1.0)
+    score += 0.5 if place.country_code == "SY" else 0.0
+    score += 0.2 if place.source == "curated" else 0.0
+    return score
+
+
+def _context(place: PlaceInfo, anchors: list[PlaceInfo]) -> float:
+    bonus = 0.0
+    for anchor in anchors:
+        if anchor.id == place.id:
+            continue
+        if place.governorate_pcode and anchor.governorate_pcode == place.governorate_pcode:
+            bonus = max(bonus, 0.6)
+        d = distance_km(place, anchor)
+        bonus = max(bonus, 0.5 if d < 50 else 0.2 if d < 150 else 0.0)
+    return bonus
+
+
+def _recognition_confidence(match: Match) -> float:
+    base = 0.97 if match.words > 1 else 0.9
+    return base - (0.05 if match.prefixed else 0.0)
+
+
+def resolve(snapshot: Snapshot, matches: list[Match]) -> list[Resolved]:
+    """Pick one place per match: priors first, then agreement with unambiguous mentions."""
+    scored: list[dict[str, float]] = []
+    for match in matches:
+        scores: dict[str, float] = {}
+        for entry in match.entries:
+            place = snapshot.places[entry.place_id]
+            scores[place.id] = max(scores.get(place.id, -1.0), _prior(place, entry.preferred))
+        scored.append(scores)
+    anchors = [
+        snapshot.places[max(s, key=s.__getitem__)]
+        for s in scored
+        if len(s) == 1 or _margin(s) > 0.5
+    ]
+    resolved: list[Resolved] = []
+    for match, scores in zip(matches, scored, strict=True):
+        final = {pid: s + _context(snapshot.places[pid], anchors) for pid, s in scores.items()}
+        best = max(final, key=lambda pid: (final[pid], pid))
+        total = sum(math.exp(3 * v) for v in final.values())
+        share = math.exp(3 * final[best]) / total
+        confidence = round(_recognition_confidence(match) * share, 3)
+        method = "gazetteer+clitic" if match.prefixed else "gazetteer"
+        resolved.append(Resolved(match, snapshot.places[best], confidence, method))
+    return resolved
+
+
+def _margin(scores: dict[str, float]) -> float:
+    top = sorted(scores.values(), reverse=True)
+    return top[0] - top[1] if len(top) > 1 else math.inf
+
+
+def focus(resolved: list[Resolved], lead_chars: int) -> Focus:
+    """The governorate and place a report is mainly about: mentions weighed by
+    confidence, kind and position (the title and lead count double)."""
+    by_governorate: dict[str, float] = defaultdict(float)
+    by_place: dict[str, float] = defaultdict(float)
+    places: dict[str, PlaceInfo] = {}
+    for r in resolved:
+        if r.place.country_code != "SY" or r.place.governorate_pcode is None:
+            continue
+        weight = r.confidence * _FOCUS_WEIGHT.get(r.place.place_class, 0.8)
+        weight *= 2.0 if r.match.start < lead_chars else 1.0
+        by_governorate[r.place.governorate_pcode] += weight
+        by_place[r.place.id] += weight * _FOCUS_WEIGHT.get(r.place.place_class, 0.8)
+        places[r.place.id] = r.place
+    if not by_governorate:
+        return Focus(None, None)
+    governorate = max(by_governorate, key=lambda g: (by_governorate[g], g))
+    in_governorate = [p for p in by_place if places[p].governorate_pcode == governorate]
+    place = max(in_governorate, key=lambda p: (by_place[p], p))
+    return Focus(places[place], governorate)

@@ -1,0 +1,79 @@
+"""Matching form of a text, with a map back to the original character offsets.
+
+Arabic is folded as in ``app.text.normalize`` (hamza forms, taa marbuta, alef maqsura,
+harakat, tatweel); Latin loses case and accents; apostrophes inside words vanish (Dar'a =
+Dara), everything else that is not a letter or digit becomes one space. Offsets into the
+folded text map back to the original, so a mention keeps the exact words the report used.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from app.text.normalize import normalize as fold_arabic
+
+_APOSTROPHES = frozenset("'’‘`ʿʾ´")
+_DROP = frozenset("\u0640")  # tatweel
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) == "Mn" or ch in _DROP
+
+
+def _is_wordchar(ch: str) -> bool:
+    return ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Folded:
+    text: str
+    origin: list[int]  # origin[i]: the original offset of folded character i
+    source: str
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of folded ``[start, end)``, with trailing marks kept."""
+        a = self.origin[start]
+        b = self.origin[end - 1] + 1
+        while b < len(self.source) and _is_mark(self.source[b]):
+            b += 1
+        return a, b
+
+
+def fold_char(ch: str) -> str:
+    if "\u0600" <= ch <= "\u06ff":
+        return fold_arabic(ch)
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def fold(source: str) -> Folded:
+    out: list[str] = []
+    origin: list[int] = []
+    n = len(source)
+    for i, ch in enumerate(source):
+        if _is_mark(ch):
+            continue
+        if ch in _APOSTROPHES:
+            prev_word = i > 0 and _is_wordchar(source[i - 1])
+            next_word = i + 1 < n and _is_wordchar(source[i + 1])
+            possessive = (
+                next_word
+                and source[i + 1] in "sS"
+                and (i + 2 >= n or not _is_wordchar(source[i + 2]))
+            )
+            if prev_word and next_word and not possessive:
+                continue  # Dar'a -> dara
+            ch = " "
+        folded = fold_char(ch) if _is_wordchar(ch) else " "
+        for c in folded:
+            if c == " " and out and out[-1] == " ":
+                continue
+            out.append(c)
+            origin.append(i)
+    return Folded("".join(out), origin, source)
+
+
+def fold_name(name: str) -> str:
+    """A gazetteer name in matching form (no map needed)."""
+    return fold(name).text.strip()
