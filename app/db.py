@@ -33,6 +33,8 @@ def make_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         # plan that ignores how selective this bbox or date range is. Always plan afresh.
         "plan_cache_mode": "force_custom_plan",
         "statement_timeout": str(settings.statement_timeout_ms),
+        # Our queries are short; JIT compilation cost more than it saved (bench/ EXPLAIN).
+        "jit": "off",
     }
     kwargs: dict[str, Any] = {
         "pool_size": settings.pool_size,

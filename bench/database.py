@@ -75,13 +75,13 @@ async def _bench_events(url: str) -> int:
         await conn.close()
 
 
-async def _ensure(server_url: str, events: int) -> tuple[str, bool, dict[str, Any]]:
+async def _ensure(server_url: str, events: int, fresh: bool) -> tuple[str, bool, dict[str, Any]]:
     url = with_dbname(server_url, BENCH_DB)
     admin = await connect(with_dbname(server_url, "postgres"))
     try:
         if await _exists(admin):
             note = await read_note(admin)
-            if note.get("events") == events and await _bench_events(url) == events:
+            if not fresh and note.get("events") == events and await _bench_events(url) == events:
                 return url, True, note
             await admin.execute(f"DROP DATABASE {BENCH_DB} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {BENCH_DB}")
@@ -90,12 +90,46 @@ async def _ensure(server_url: str, events: int) -> tuple[str, bool, dict[str, An
         await admin.close()
 
 
-def prepare(server_url: str, events: int) -> Prepared:
-    """Reuse the bench database if it holds ``events`` bench events, else make it anew.
+def prepare(server_url: str, events: int, *, fresh: bool = False) -> Prepared:
+    """Reuse the bench database if it holds ``events`` bench events (and not ``fresh``),
+    else make it anew.
 
     Either way it is migrated to head (alembic is a no-op when it is already there), so a
     new index in a later migration is picked up without a reload.
     """
-    url, reused, note = asyncio.run(_ensure(server_url, events))
+    url, reused, note = asyncio.run(_ensure(server_url, events, fresh))
     migrate(url)
     return Prepared(url=url, reused=reused, note=note)
+
+
+async def describe(url: str) -> dict[str, Any]:
+    """Server version and settings that matter to plans, and what the database holds."""
+    conn = await connect(url)
+    try:
+        info: dict[str, Any] = {
+            "postgresql": await conn.fetchval("SHOW server_version"),
+            "postgis": await conn.fetchval("SELECT postgis_lib_version()"),
+        }
+        for name in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
+                     "max_parallel_workers_per_gather", "jit"):  # fmt: skip
+            info[name] = await conn.fetchval(f"SHOW {name}")
+        counts = {}
+        for table in ("events", "event_versions", "event_actors", "places", "actors"):
+            counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
+        info["rows"] = counts
+        info["events_by_status"] = dict(
+            await conn.fetch("SELECT status, count(*) FROM events GROUP BY 1 ORDER BY 1")
+        )
+        info["size_mb"] = {
+            r["name"]: round(r["bytes"] / 1e6, 1)
+            for r in await conn.fetch(
+                "SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                " AND c.relkind IN ('r', 'i') AND (c.relname LIKE 'events%'"
+                " OR c.relname LIKE 'ix_events%' OR c.relname = 'event_versions')"
+                " ORDER BY 1"
+            )
+        }
+    finally:
+        await conn.close()
+    return info

@@ -56,7 +56,7 @@ FROM (
 
 # $1 centre slots, $2 type slots (event_type), $3 (sub_event_type), $4 year slots,
 # $5 English words, $6 Arabic words, $7 retraction reasons, $8/$9 first/last number,
-# $10 villages per centre.
+# $10 villages per centre, $11..$14 Syria's extent (lon, lon, lat, lat).
 _EVENTS = """
 WITH s AS MATERIALIZED (
   SELECT g, pg_temp.bench_pick($1::int[], 1) AS ci,
@@ -85,8 +85,9 @@ SELECT make_date(x.yr, 1, 1)
          || (SELECT string_agg(pg_temp.bench_pick($6::text[], 1.8), ' ')
                FROM generate_series(1, x.n_ar)) || ' في ' || x.c_ar || '.',
        CASE WHEN random() < 0.35 THEN 0 ELSE floor(-ln(1 - random()) * 4)::int END,
-       ST_SetSRID(ST_MakePoint(ST_X(p.geom) + 0.004 * pg_temp.bench_gauss(),
-                               ST_Y(p.geom) + 0.004 * pg_temp.bench_gauss()), 4326),
+       ST_SetSRID(ST_MakePoint(
+         least(greatest(ST_X(p.geom) + 0.004 * pg_temp.bench_gauss(), $11), $12),
+         least(greatest(ST_Y(p.geom) + 0.004 * pg_temp.bench_gauss(), $13), $14)), 4326),
        CASE WHEN x.r_prec < 0.7 THEN 1 WHEN x.r_prec < 0.93 THEN 2 ELSE 3 END,
        p.id, p.governorate_pcode,
        CASE WHEN x.r_status < 0.90 THEN 'published'
@@ -194,6 +195,8 @@ async def load(url: str, events: int, log: Callable[[str], None]) -> dict[str, f
                 first,
                 last,
                 VILLAGES_PER_CENTRE,
+                *seed.LON_RANGE,
+                *seed.LAT_RANGE,
             )
             log(f"  events {last:,}/{events:,} ({time.perf_counter() - started:.1f}s)")
         timings["events_s"] = time.perf_counter() - started

@@ -339,14 +339,13 @@ def upgrade() -> None:
             name="ck_events_retraction_reason",
         ),
     )
-    # Kept after EXPLAIN on 200k rows (bench/explain.py): the bbox + date plans use
-    # ix_events_geom and ix_events_date_id; keyset paging walks ix_events_date_id backwards.
+    # What EXPLAIN on 200k events used (bench/explain.py): paged lists walk ix_events_date_id
+    # backwards (keyset), bbox exports and radius queries use ix_events_geom, rare words the
+    # trigram index. Governorate/type/updated_at indexes went unused and are not created;
+    # ix_events_place_id serves foreign-key checks when a place is changed or removed.
     op.create_index("ix_events_geom", "events", ["geom"], postgresql_using="gist")
     op.create_index("ix_events_date_id", "events", ["event_date", "id"])
-    op.create_index("ix_events_governorate_date", "events", ["governorate_pcode", "event_date"])
-    op.create_index("ix_events_type_date", "events", ["event_type", "event_date"])
     op.create_index("ix_events_place_id", "events", ["place_id"])
-    op.create_index("ix_events_updated_at", "events", ["updated_at", "id"])
     op.create_index(
         "ix_events_search_text_trgm",
         "events",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -94,11 +95,31 @@ def demo_load() -> None:
     console.print(f"Demo: {reports} reports and {events} events added.")
 
 
+@app.command("ingest")
+def ingest(
+    paths: Annotated[
+        list[str], typer.Argument(help="JSONL or text files, folders, or - for stdin")
+    ],
+) -> None:
+    """Store and geoparse reports; a re-run skips what is already stored (text or url)."""
+    from app.reports.batch import ingest as run
+
+    summary = asyncio.run(run(Settings(), paths, console))
+    for failure in summary.failed[:50]:
+        console.print(f"[yellow]skipped[/yellow] {failure}", highlight=False)
+    console.print(
+        f"Ingest: {summary.stored} stored, {summary.skipped} already stored, "
+        f"{len(summary.failed)} refused."
+    )
+    if summary.failed and not summary.stored and not summary.skipped:
+        raise typer.Exit(1)
+
+
 @app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
-    port: int = typer.Option(8000, help="TCP port"),
-    workers: int = typer.Option(1, help="worker processes"),
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn

@@ -159,6 +159,9 @@ def _place_clause(
 
 
 # Every page query starts with the keyset columns (_id, _date); payload columns follow.
+# Filter, sort and limit run on events alone; actors and place names are joined onto the
+# page only. Joined first, a misestimated filter (ST_DWithin says "1 row") builds actor
+# lists for every candidate row: 540 ms instead of tens (bench/, EXPLAIN ANALYZE).
 def _page_sql(
     select: str, f: EventFilters, place: PlaceRef | None, page: Page, extra_limit: int
 ) -> tuple[str, dict[str, Any]]:
@@ -166,13 +169,16 @@ def _page_sql(
     if page.after is not None:
         where += " AND (e.event_date, e.id) < (:after_date, :after_id)"
         params.update(after_date=page.after[0], after_id=page.after[1])
-    sql = (
-        f"SELECT e.id AS _id, e.event_date AS _date, {select} FROM events e {_ACTORS}"
-        f" WHERE {where} ORDER BY e.event_date DESC, e.id DESC"
-    )
+    limit = ""
     if page.limit is not None:
-        sql += " LIMIT :limit"
+        limit = " LIMIT :limit"
         params["limit"] = page.limit + extra_limit
+    sql = (
+        f"SELECT e.id AS _id, e.event_date AS _date, {select}"
+        f" FROM (SELECT e.* FROM events e WHERE {where}"
+        f" ORDER BY e.event_date DESC, e.id DESC{limit}) e {_ACTORS}"
+        " ORDER BY e.event_date DESC, e.id DESC"
+    )
     return sql, params
 
 

@@ -21,7 +21,7 @@ class Parsed:
 def geoparse(snapshot: Snapshot, body: str, title: str | None = None) -> Parsed:
     """Mentions in ``body`` (offsets into it); the title only weighs in on the focus."""
     folded = fold(body)
-    mentions = resolve(snapshot, recognize(snapshot, folded))
+    mentions = resolve(snapshot, recognize(snapshot, folded), body)
     mentions = sorted(
         mentions + resolve_anaphora(snapshot, folded, mentions), key=lambda r: r.match.start
     )
@@ -29,6 +29,6 @@ def geoparse(snapshot: Snapshot, body: str, title: str | None = None) -> Parsed:
     weighted = mentions
     if title:
         # Title mentions count as lead mentions of the body for the focus.
-        weighted = mentions + resolve(snapshot, recognize(snapshot, fold(title)))
+        weighted = mentions + resolve(snapshot, recognize(snapshot, fold(title)), title)
     found = focus(weighted, lead_chars=lead) if weighted else Focus(None, None)
     return Parsed(mentions, found, folded)

@@ -8,7 +8,33 @@ from dataclasses import dataclass
 
 from app.geoparse.gazetteer import PlaceInfo, Snapshot, distance_km
 from app.geoparse.recognize import Match
+from app.geoparse.text import fold_name
 
+# Below this, a match is not linked: a guess is worse than a gap an analyst can fill.
+MIN_CONFIDENCE = 0.5
+# Words that announce a settlement name: "قرية X", "the village of X".
+_SETTLEMENT_CUES = frozenset(
+    fold_name(w)
+    for w in (
+        "قرية",
+        "قرى",
+        "بلدة",
+        "بلدات",
+        "مدينة",
+        "مدينتي",
+        "ناحية",
+        "حي",
+        "مخيم",
+        "village",
+        "villages",
+        "town",
+        "towns",
+        "city",
+        "district",
+        "neighbourhood",
+        "neighborhood",
+    )
+)
 _KIND_PRIOR = {"settlement": 0.3, "facility": 0.4, "region": 0.3, "admin": 0.1, "abroad": 0.2}
 _FOCUS_WEIGHT = {"settlement": 1.0, "facility": 1.0, "region": 0.8, "admin": 0.6}
 
@@ -53,8 +79,24 @@ def _recognition_confidence(match: Match) -> float:
     return base - (0.05 if match.prefixed else 0.0)
 
 
-def resolve(snapshot: Snapshot, matches: list[Match]) -> list[Resolved]:
-    """Pick one place per match: priors first, then agreement with unambiguous mentions."""
+def _small_village(place: PlaceInfo, match: Match) -> bool:
+    """A one-word name of a small GeoNames place: in news text, often an ordinary word."""
+    return place.source == "geonames" and place.population < 20_000 and match.words == 1
+
+
+def _cued(source: str, match: Match) -> bool:
+    """Preceded by a settlement word: "قرية X", "بلدة X", "the village of X"."""
+    before = fold_name(source[max(0, match.start - 25) : match.start]).split()
+    words = before[-2:]
+    return any(w in _SETTLEMENT_CUES or w[1:] in _SETTLEMENT_CUES for w in words)
+
+
+def resolve(snapshot: Snapshot, matches: list[Match], source: str) -> list[Resolved]:
+    """Pick one place per match: priors first, then agreement with unambiguous mentions.
+
+    A small village named by one word needs support (a settlement word before it, or a
+    co-mentioned place nearby or in its governorate); without it the match is dropped.
+    """
     scored: list[dict[str, float]] = []
     for match in matches:
         scores: dict[str, float] = {}
@@ -63,19 +105,26 @@ def resolve(snapshot: Snapshot, matches: list[Match]) -> list[Resolved]:
             scores[place.id] = max(scores.get(place.id, -1.0), _prior(place, entry.preferred))
         scored.append(scores)
     anchors = [
-        snapshot.places[max(s, key=s.__getitem__)]
-        for s in scored
-        if len(s) == 1 or _margin(s) > 0.5
+        snapshot.places[best]
+        for match, s in zip(matches, scored, strict=True)
+        if (len(s) == 1 or _margin(s) > 0.5)
+        and not _small_village(snapshot.places[best := max(s, key=s.__getitem__)], match)
     ]
     resolved: list[Resolved] = []
     for match, scores in zip(matches, scored, strict=True):
-        final = {pid: s + _context(snapshot.places[pid], anchors) for pid, s in scores.items()}
+        context = {pid: _context(snapshot.places[pid], anchors) for pid in scores}
+        final = {pid: s + context[pid] for pid, s in scores.items()}
         best = max(final, key=lambda pid: (final[pid], pid))
         total = sum(math.exp(3 * v) for v in final.values())
         share = math.exp(3 * final[best]) / total
-        confidence = round(_recognition_confidence(match) * share, 3)
+        confidence = _recognition_confidence(match) * share
+        place = snapshot.places[best]
+        if _small_village(place, match) and context[best] == 0 and not _cued(source, match):
+            confidence *= 0.4
+        if confidence < MIN_CONFIDENCE:
+            continue
         method = "gazetteer+clitic" if match.prefixed else "gazetteer"
-        resolved.append(Resolved(match, snapshot.places[best], confidence, method))
+        resolved.append(Resolved(match, place, round(confidence, 3), method))
     return resolved
 
 

@@ -1,0 +1,222 @@
+"""EXPLAIN (ANALYZE, BUFFERS) of the API's own SQL, and which indexes the plans use.
+
+The SQL is not copied here: the query string is parsed by the API's own ``parse_filters`` /
+``parse_page`` and the repository functions are run against a recorder that keeps the
+statement they would execute. So a change to ``app/events/repository.py`` shows up here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+
+from app.db import make_engine
+from app.events import repository
+from app.events.filters import CURSOR_KIND, parse_filters, parse_page
+from app.settings import Settings
+from app.web.cursor import encode_cursor
+from bench.database import connect
+from bench.scenarios import BBOX, QUERIES, YEAR_2017
+
+_INDEX = re.compile(r"(?:Bitmap Index Scan on|Index(?: Only)? Scan(?: Backward)? using) (\S+)")
+_SEQ = re.compile(r"Seq Scan on (\S+)")
+_EXEC = re.compile(r"Execution Time: ([\d.]+) ms")
+# Tables that are not the project's (PostGIS, alembic).
+_FOREIGN_TABLES = ("spatial_ref_sys", "alembic_version")
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    params: dict[str, str]
+    kind: str  # "page" (fetch_features, LIMIT) or "export_csv" / "export_ndjson" (stream)
+
+
+@dataclass
+class Plan:
+    shape: Shape
+    sql: str
+    params: dict[str, Any]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def indexes(self) -> list[str]:
+        return sorted({m.group(1) for line in self.lines for m in _INDEX.finditer(line)})
+
+    @property
+    def seq_scans(self) -> list[str]:
+        return sorted({m.group(1) for line in self.lines for m in _SEQ.finditer(line)})
+
+    @property
+    def execution_ms(self) -> float | None:
+        found = [float(m.group(1)) for line in self.lines for m in _EXEC.finditer(line)]
+        return found[0] if found else None
+
+
+def shapes(cursor: str) -> list[Shape]:
+    """The main SQL shapes of the read path; ``cursor`` positions the keyset page."""
+    return [
+        Shape("bbox_year", {"bbox": BBOX, "datetime": YEAR_2017, "f": "csv"}, "export_csv"),
+        Shape("bbox_year_limit", QUERIES["bbox_2017_limit100"], "page"),
+        Shape("governorate_type", QUERIES["governorate_type"], "page"),
+        Shape("q_trigram", QUERIES["q_common_en"], "page"),
+        Shape("q_trigram_rare", QUERIES["q_rare_en"], "page"),
+        Shape("q_trigram_two_words", QUERIES["q_two_words"], "page"),
+        Shape("q_trigram_arabic", QUERIES["q_arabic"], "page"),
+        Shape("keyset_after_cursor", {"limit": "500", "cursor": cursor}, "page"),
+        Shape("place_radius", QUERIES["place_radius_25km"], "page"),
+        Shape("country_since_2015", QUERIES["country_since_2015"], "page"),
+        Shape("export_all_csv", {"f": "csv"}, "export_csv"),
+        Shape("export_all_ndjson", {"f": "ndjson"}, "export_ndjson"),
+    ]
+
+
+class _NoRows:
+    def all(self) -> list[Any]:
+        return []
+
+    def __aiter__(self) -> _NoRows:
+        return self
+
+    async def __anext__(self) -> Any:
+        raise StopAsyncIteration
+
+
+class _Recorder:
+    """Stands in for an AsyncConnection: keeps the statement, returns no rows."""
+
+    def __init__(self) -> None:
+        self.sql = ""
+        self.params: dict[str, Any] = {}
+
+    def _keep(self, statement: TextClause, params: dict[str, Any] | None) -> _NoRows:
+        self.sql, self.params = statement.text, dict(params or {})
+        return _NoRows()
+
+    async def execute(self, statement: TextClause, params: dict[str, Any] | None = None) -> Any:
+        return self._keep(statement, params)
+
+    async def stream(self, statement: TextClause, params: dict[str, Any] | None = None) -> Any:
+        return self._keep(statement, params)
+
+
+def _request(params: dict[str, str]) -> Request:
+    query = urlencode(params).encode()
+    return Request({"type": "http", "method": "GET", "path": "/events", "query_string": query,
+                    "headers": []})  # fmt: skip
+
+
+async def _capture(conn: AsyncConnection, settings: Settings, shape: Shape) -> Plan:
+    request = _request(shape.params)
+    filters = parse_filters(request)
+    page = parse_page(request, settings.default_limit, settings.max_limit,
+                      export=shape.kind != "page")  # fmt: skip
+    place = await repository.find_place(conn, filters.place_id) if filters.place_id else None
+    recorder = _Recorder()
+    fake = cast(AsyncConnection, recorder)
+    if shape.kind != "page":
+        async for _ in repository.stream(fake, filters, place, csv=shape.kind == "export_csv"):
+            pass
+    else:
+        await repository.fetch_features(fake, filters, place, page)
+    return Plan(shape=shape, sql=recorder.sql, params=recorder.params)
+
+
+async def mid_cursor(url: str) -> str:
+    """A real cursor half-way down the newest-first list of published events."""
+    conn = await connect(url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT event_date, id FROM events WHERE status = 'published'"
+            " ORDER BY event_date DESC, id DESC"
+            " OFFSET (SELECT count(*) / 2 FROM events WHERE status = 'published') LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return encode_cursor(CURSOR_KIND, [row["event_date"].isoformat(), row["id"]])
+
+
+async def explain_all(url: str, log: Callable[[str], None]) -> list[Plan]:
+    """EXPLAIN (ANALYZE, BUFFERS) each shape on a connection set up as the app sets it up."""
+    settings = Settings(DATABASE_URL=url)
+    engine = make_engine(settings, pool_size=1)
+    plans: list[Plan] = []
+    try:
+        async with engine.connect() as conn:
+            for shape in shapes(await mid_cursor(url)):
+                plan = await _capture(conn, settings, shape)
+                result = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {plan.sql}"),
+                                            plan.params)  # fmt: skip
+                plan.lines = [str(r[0]) for r in result]
+                plans.append(plan)
+                log(f"  {shape.name}: {plan.execution_ms} ms, {', '.join(plan.indexes) or '-'}")
+    finally:
+        await engine.dispose()
+    return plans
+
+
+def write_text(plans: list[Plan], path: Path) -> None:
+    parts: list[str] = []
+    for plan in plans:
+        parts += [
+            "=" * 100,
+            f"{plan.shape.name}  (GET {'/events?' + urlencode(plan.shape.params)})",
+            f"indexes: {', '.join(plan.indexes) or '-'}; seq scans: "
+            f"{', '.join(plan.seq_scans) or '-'}",
+            "-" * 100,
+            plan.sql.strip(),
+            f"-- params: {plan.params}",
+            "-" * 100,
+            *plan.lines,
+            "",
+        ]
+    path.write_text("\n".join(parts))
+
+
+async def matched(url: str, queries: dict[str, dict[str, str]]) -> dict[str, int]:
+    """How many events each query matches in all (``repository.count``, as ``count=true``)."""
+    settings = Settings(DATABASE_URL=url)
+    engine = make_engine(settings, pool_size=1)
+    out: dict[str, int] = {}
+    try:
+        async with engine.connect() as conn:
+            for name, params in queries.items():
+                filters = parse_filters(_request(params))
+                place_id = filters.place_id
+                place = await repository.find_place(conn, place_id) if place_id else None
+                out[name] = await repository.count(conn, filters, place)
+    finally:
+        await engine.dispose()
+    return out
+
+
+async def reset_index_stats(url: str) -> None:
+    conn = await connect(url)
+    try:
+        await conn.execute("SELECT pg_stat_reset()")
+    finally:
+        await conn.close()
+
+
+async def index_usage(url: str) -> list[dict[str, Any]]:
+    """Every index of the schema with its scans since ``reset_index_stats``."""
+    conn = await connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT relname, indexrelname, idx_scan FROM pg_stat_user_indexes"
+            " WHERE NOT relname = ANY($1::text[]) ORDER BY relname, indexrelname",
+            list(_FOREIGN_TABLES),
+        )
+    finally:
+        await conn.close()
+    return [{"table": r["relname"], "index": r["indexrelname"], "scans": r["idx_scan"]}
+            for r in rows]  # fmt: skip
