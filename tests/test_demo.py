@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.demo.loader import _data, load_demo_data
-from app.gazetteer.loader import builtin_places, upsert_places
+from app.gazetteer.loader import builtin_places, curated_places, upsert_places
 from app.taxonomy import GOVERNORATES, PLACE_KINDS, SUB_EVENT_TYPES
 
 KEY_PLACES = {
@@ -26,7 +26,7 @@ async def load_all(session: AsyncSession) -> tuple[int, int]:
 
 
 def test_builtin_gazetteer_is_well_formed() -> None:
-    places = builtin_places()
+    places = curated_places()
     ids = [p["id"] for p in places]
     assert len(ids) == len(set(ids))
     governorates = {p["pcode"] for p in places if p["kind"] == "governorate"}
@@ -38,6 +38,11 @@ def test_builtin_gazetteer_is_well_formed() -> None:
         if place["governorate_pcode"] is not None:
             # inside Syria's extent, longitude first
             assert 35.5 <= place["lon"] <= 42.5 and 32.2 <= place["lat"] <= 37.4, place["id"]
+    everything = builtin_places()
+    assert len({p["id"] for p in everything}) == len(everything)
+    geonames = [p for p in everything if p["source"] == "geonames"]
+    assert len(geonames) > 200
+    assert all(p["country_code"] == "SY" and p["governorate_pcode"] for p in geonames)
 
 
 def test_demo_events_cover_years_types_and_governorates() -> None:

@@ -308,6 +308,7 @@ def upgrade() -> None:
         sa.Column("geo_precision", sa.SmallInteger, nullable=False, server_default="1"),
         sa.Column("place_id", sa.Text, sa.ForeignKey("places.id")),
         sa.Column("governorate_pcode", sa.Text, sa.ForeignKey("governorates.pcode")),
+        sa.Column("district_pcode", sa.Text),
         sa.Column("status", sa.Text, nullable=False, server_default="draft"),
         sa.Column("retraction_reason", sa.Text),
         sa.Column("merged_into_id", sa.BigInteger, sa.ForeignKey("events.id")),

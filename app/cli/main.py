@@ -78,12 +78,30 @@ def db_migrate() -> None:
 
 
 @gazetteer_app.command("load")
-def gazetteer_load() -> None:
-    """Load the built-in gazetteer (governorates and key places); re-runs update in place."""
-    from app.gazetteer.loader import load_builtin
+def gazetteer_load(
+    geonames: Annotated[
+        list[Path] | None,
+        typer.Option("--geonames", help="a GeoNames country dump (SY.txt), repeatable"),
+    ] = None,
+    admin: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--admin", help="OCHA COD-AB boundaries, admin 1-3 (.shp or GeoJSON), repeatable"
+        ),
+    ] = None,
+) -> None:
+    """Load the built-in gazetteer, and users' GeoNames dumps and OCHA boundaries."""
+    from app.gazetteer.loader import load_gazetteer
 
-    count = asyncio.run(load_builtin(Settings(), console))
-    console.print(f"Gazetteer: {count} places loaded.")
+    for path in [*(geonames or []), *(admin or [])]:
+        if not path.is_file():
+            _fail(f"{path}: no such file")
+    counts = asyncio.run(
+        load_gazetteer(Settings(), geonames=geonames or [], admin=admin or [], console=console)
+    )
+    for what, count in counts.items():
+        console.print(f"  {what}: {count}")
+    console.print("Gazetteer loaded.")
 
 
 @demo_app.command("load")
@@ -159,6 +177,9 @@ def main() -> None:
     except (OSError, OperationalError) as exc:
         console.print(f"[red]error:[/red] cannot reach the database: {exc}")
         console.print("Is it running? 'syria-events db start', or check DATABASE_URL.")
+        raise SystemExit(1) from None
+    except ValueError as exc:  # unreadable input files: boundaries, dumps
+        console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(1) from None
     except SQLAlchemyError as exc:
         console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}".splitlines()[0])

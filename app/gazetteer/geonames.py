@@ -206,6 +206,7 @@ def _entry(
         return None
     return {
         "id": f"gn-{geonameid}",
+        "country_code": "SY",
         "name_en": latin[0],
         "name_ar": arabic[0] if arabic else None,
         "aliases": latin[1:] + arabic[1:],

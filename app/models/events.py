@@ -66,6 +66,7 @@ class Event(SQLModel, table=True):
     geo_precision: int = 1
     place_id: str | None = Field(default=None, foreign_key="places.id")
     governorate_pcode: str | None = Field(default=None, foreign_key="governorates.pcode")
+    district_pcode: str | None = None
     status: str = "draft"
     retraction_reason: str | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="events.id")
