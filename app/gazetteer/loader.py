@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from geoalchemy2.shape import from_shape
 from rich.console import Console
 from rich.progress import track
 from shapely.geometry import Point
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database, make_engine
@@ -46,7 +48,7 @@ def curated_places() -> list[dict[str, Any]]:
 
 
 def merge_layers(
-    curated: list[dict[str, Any]], geonames: list[dict[str, Any]]
+    curated: list[dict[str, Any]], geonames: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Curated entries plus the GeoNames places they do not already describe."""
     by_name: dict[str, list[dict[str, Any]]] = {}
@@ -109,32 +111,39 @@ def _names(entry: dict[str, Any]) -> list[dict[str, Any]]:
 async def upsert_places(
     session: AsyncSession, entries: list[dict[str, Any]], show_progress: bool = False
 ) -> int:
-    """Insert or update places by id, and replace their names."""
-    rows = track(entries, description="places") if show_progress else entries
+    """Insert or update places by id, and replace their names (bulk statements)."""
     conn = await session.connection()
-    for entry in rows:
-        values = {
-            "id": entry["id"],
-            "name_en": entry["name_en"],
-            "name_ar": entry.get("name_ar"),
-            "kind": entry["kind"],
-            "geom": from_shape(Point(entry["lon"], entry["lat"]), srid=4326),
-            "pcode": entry.get("pcode"),
-            "governorate_pcode": entry.get("governorate_pcode"),
-            "country_code": entry.get("country_code") or _country(entry),
-            "population": entry.get("population"),
-            "source": entry.get("source", "curated"),
-            "source_id": entry.get("source_id"),
-            "source_note": entry.get("source_note"),
-        }
-        stmt = insert(Place).values(**values)
-        update = {k: stmt.excluded[k] for k in values if k != "id"}
-        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update))
-        await conn.execute(delete(PlaceName).where(PlaceName.place_id == entry["id"]))
-        for name in _names(entry):
-            session.add(PlaceName(place_id=entry["id"], **name))
-    await session.flush()
+    batches = range(0, len(entries), 1000)
+    steps = track(batches, description="places") if show_progress else batches
+    for start in steps:
+        batch = entries[start : start + 1000]
+        rows = [_row(entry) for entry in batch]
+        stmt = insert(Place)
+        update = {k: stmt.excluded[k] for k in rows[0] if k != "id"} | {"updated_at": func.now()}
+        await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update), rows)
+        ids = [entry["id"] for entry in batch]
+        await conn.execute(delete(PlaceName).where(col(PlaceName.place_id).in_(ids)))
+        names = [{"place_id": e["id"], **name} for e in batch for name in _names(e)]
+        await conn.execute(insert(PlaceName), names)
     return len(entries)
+
+
+def _row(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": entry["id"],
+        "name_en": entry["name_en"],
+        "name_ar": entry.get("name_ar"),
+        "kind": entry["kind"],
+        "geom": from_shape(Point(entry["lon"], entry["lat"]), srid=4326),
+        "pcode": entry.get("pcode"),
+        "governorate_pcode": entry.get("governorate_pcode"),
+        "district_pcode": entry.get("district_pcode"),
+        "country_code": entry.get("country_code") or _country(entry),
+        "population": entry.get("population"),
+        "source": entry.get("source", "curated"),
+        "source_id": entry.get("source_id"),
+        "source_note": entry.get("source_note"),
+    }
 
 
 def _country(entry: dict[str, Any]) -> str:
