@@ -53,24 +53,16 @@ async def store_boundaries(session: AsyncSession, boundaries: Iterable[Boundary]
     return count
 
 
-# Points take the governorate and district whose polygon contains them; a point outside
-# every polygon (abroad, or off the coast) keeps what it had.
-_CONTAINMENT = [
-    (
-        "places",
-        "governorate_pcode",
-        "governorate",
-        " AND p.kind NOT IN ('governorate', 'country') AND p.country_code = 'SY'",
-    ),
-    (
-        "places",
-        "district_pcode",
-        "district",
-        " AND p.kind NOT IN ('governorate', 'district', 'country') AND p.country_code = 'SY'",
-    ),
-    ("events", "governorate_pcode", "governorate", ""),
-    ("events", "district_pcode", "district", ""),
-]
+# Points take the governorate and district whose polygons contain them, in one statement
+# per table (one new version per event); a point outside every polygon keeps what it had.
+_UNIT = (
+    "(SELECT u.pcode FROM places u WHERE u.kind = '{kind}' AND u.area IS NOT NULL"
+    " AND ST_Intersects(u.area, t.geom) ORDER BY u.pcode LIMIT 1)"
+)
+_CONTAINMENT = {
+    "places": "t.kind NOT IN ('governorate', 'country') AND t.country_code = 'SY'",
+    "events": "true",
+}
 
 
 async def assign_by_containment(session: AsyncSession) -> dict[str, int]:
@@ -81,13 +73,17 @@ async def assign_by_containment(session: AsyncSession) -> dict[str, int]:
         text("SET LOCAL se.reason = 'governorate and district by containment in OCHA boundaries'")
     )
     changed: dict[str, int] = {}
-    for table, column, kind, extra in _CONTAINMENT:
+    for table, scope in _CONTAINMENT.items():
         result = await conn.execute(
             text(
-                f"UPDATE {table} p SET {column} = u.pcode FROM places u"
-                f" WHERE u.kind = '{kind}' AND u.area IS NOT NULL AND u.pcode IS NOT NULL"
-                f" AND ST_Intersects(u.area, p.geom) AND p.{column} IS DISTINCT FROM u.pcode{extra}"
+                f"UPDATE {table} p SET governorate_pcode = coalesce(x.gov, p.governorate_pcode),"
+                " district_pcode = coalesce(x.dist, p.district_pcode)"
+                f" FROM (SELECT t.id, {_UNIT.format(kind='governorate')} AS gov,"
+                f" {_UNIT.format(kind='district')} AS dist FROM {table} t WHERE {scope}) x"
+                " WHERE x.id = p.id AND ("
+                "p.governorate_pcode IS DISTINCT FROM coalesce(x.gov, p.governorate_pcode)"
+                " OR p.district_pcode IS DISTINCT FROM coalesce(x.dist, p.district_pcode))"
             )
         )
-        changed[f"{table}.{column}"] = result.rowcount
+        changed[table] = result.rowcount
     return changed
