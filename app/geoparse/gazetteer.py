@@ -99,6 +99,56 @@ STOP_NAMES = frozenset(
         "Homs Governorate Council",
     )
 )
+# Names of organisations and operations that contain a place name but locate nothing: as
+# the longest match they hide the place inside them ("فيلق القدس" is not Jerusalem).
+BLOCKING_PHRASES = tuple(
+    fold_name(n)
+    for n in (
+        "فيلق القدس",
+        "لواء القدس",
+        "سرايا القدس",
+        "درع الفرات",
+        "غصن الزيتون",
+        "نبع السلام",
+        "فجر الفرات",
+        "جيش الإسلام",
+        "أحرار الشام",
+        "فيلق الشام",
+        "جبهة النصرة",
+        "جيش العزة",
+        "الحرس الجمهوري",
+        "حزب الله",
+        "قوات النمر",
+        "المرصد السوري",
+        "الجيش الوطني السوري",
+        "حركة نور الدين الزنكي",
+        "جيش الفتح",
+        "لواء الفاطميون",
+        "لواء زينبيون",
+        "Quds Force",
+        "Al-Quds Brigade",
+        "Liwa al-Quds",
+        "Euphrates Shield",
+        "Olive Branch",
+        "Peace Spring",
+        "Jaish al-Islam",
+        "Ahrar al-Sham",
+        "Faylaq al-Sham",
+        "Syrian Observatory",
+        "Hayat Tahrir al-Sham",
+        "Tahrir al-Sham",
+        "Jabhat al-Nusra",
+        "Jabhat Fatah al-Sham",
+        "Free Syrian Army",
+        "Syrian National Army",
+        "Syrian Democratic Forces",
+        "Damascus regime",
+        "Hezbollah",
+        "Aleppo Media Center",
+        "Idlib Free Police",
+    )
+)
+_BLOCK = "\x00block"  # the place id of a blocking phrase's entries
 _LATIN_ARTICLES = ("al ", "el ", "ar ", "as ", "ad ", "at ", "az ", "an ", "ash ", "ath ")
 
 
@@ -129,6 +179,11 @@ class NameEntry:
     place_id: str
     prefix: int  # folded characters of a clitic before the name (0: none)
     preferred: bool
+
+    @property
+    def blocks(self) -> bool:
+        """A phrase that hides the place names inside it and names no place itself."""
+        return self.place_id == _BLOCK
 
 
 @dataclass
@@ -189,6 +244,9 @@ def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> S
                 bucket = entries.setdefault(variant, [])
                 if entry not in bucket:
                     bucket.append(entry)
+    for phrase in BLOCKING_PHRASES:
+        for variant, prefix in _variants(phrase):
+            entries.setdefault(variant, []).append(NameEntry(_BLOCK, prefix, True))
     automaton = ahocorasick.Automaton()
     for key, bucket in entries.items():
         automaton.add_word(f" {key} ", (key, bucket))

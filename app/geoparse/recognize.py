@@ -41,6 +41,8 @@ def recognize(snapshot: Snapshot, folded: Folded) -> list[Match]:
         if any(start < b and a < end for a, b in taken):
             continue
         taken.append((start, end))
+        if any(e.blocks for e in bucket):
+            continue
         prefix = bucket[0].prefix
         entries = tuple(e for e in bucket if e.prefix == prefix)
         a, b = folded.span(start + prefix, end)

@@ -1,0 +1,111 @@
+"""``python -m bench.geoparse.run``: geoparsing quality and speed; a table and JSON."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from app.gazetteer.loader import builtin_places, snapshot_of
+from app.geoparse.parser import geoparse
+from bench.geoparse import evaluate, throughput
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "hmeimim-deir-ez-zor.ar.txt"
+SEED_EXPECTED = {
+    "sy-deir-ez-zor-military-airport",
+    "sy-al-tanf-crossing",
+    "sy-qamishli-airport",
+    "sy-hmeimim-air-base",
+    "sy-deir-ez-zor",
+    "sy-damascus",
+    "iq-baghdad",
+    "sy-idlib",
+    "sy-eastern-homs-countryside",
+}
+
+
+def _seed_check(snapshot: Any) -> dict[str, Any] | None:
+    """The real article in ../shared/seeds (not shipped with the project), when present."""
+    if not SEED.exists():
+        return None
+    parsed = geoparse(snapshot, SEED.read_text(encoding="utf-8"))
+    linked = {m.place.id for m in parsed.mentions}
+    syrian_extra = sorted(p for p in linked - SEED_EXPECTED if p.startswith(("sy-", "gn-")))
+    return {
+        "missing": sorted(SEED_EXPECTED - linked),
+        "other_syrian_links": syrian_extra,
+        "all_links": sorted(linked),
+    }
+
+
+def main() -> None:
+    console = Console()
+    started = time.perf_counter()
+    snapshot = snapshot_of(builtin_places())
+    load_s = time.perf_counter() - started
+    report: dict[str, Any] = {
+        "gazetteer_places": len(snapshot.places),
+        "gazetteer_load_s": round(load_s, 2),
+        "languages": {},
+    }
+    table = Table(title="Geoparsing quality (overlap match; exact-span F1 beside it)")
+    for column in ("language", "class", "gold", "P", "R", "F1", "exact F1", "acc@25km"):
+        table.add_column(column, justify="right")
+    errors: dict[str, Any] = {}
+    for language in ("ar", "en"):
+        result = evaluate.evaluate(snapshot, language)
+        scores = evaluate.summary(result)
+        report["languages"][language] = scores
+        errors[language] = result.errors
+        rows = [("all", scores), *scores["by_class"].items()]
+        for name, s in rows:
+            table.add_row(
+                language,
+                name,
+                str(s["gold"]),
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+                f"{s['exact_f1']:.3f}",
+                f"{s['acc_25km']:.3f}",
+            )
+        table.add_row(
+            language,
+            "focus gov.",
+            str(scores["reports"]),
+            "",
+            "",
+            "",
+            "",
+            f"{scores['focus_governorate_accuracy']:.3f}",
+            end_section=True,
+        )
+    console.print(table)
+    docs = throughput.documents(evaluate.load_gold("ar") + evaluate.load_gold("en"))
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the target says
+    report["throughput"] = throughput.measure(snapshot, docs)
+    console.print(
+        f"Throughput (one core): {report['throughput']['reports_per_s']} reports/s "
+        f"of ~{report['throughput']['words_per_report']:.0f} words"
+    )
+    seed = _seed_check(snapshot)
+    if seed is not None:
+        report["seed_article"] = seed
+        console.print(
+            f"Seed article: missing {seed['missing'] or 'nothing'}; other Syrian "
+            f"links {seed['other_syrian_links'] or 'none'}"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "geoparse.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    (RESULTS / "geoparse_errors.json").write_bytes(orjson.dumps(errors, option=orjson.OPT_INDENT_2))
+    console.print(f"Wrote {RESULTS / 'geoparse.json'} and geoparse_errors.json")
+
+
+if __name__ == "__main__":
+    main()
