@@ -148,6 +148,7 @@ BLOCKING_PHRASES = tuple(
         "Idlib Free Police",
     )
 )
+_ENGLISH_WORD_ARTICLES = ("at ", "as ", "an ", "ad ")
 _BLOCK = "\x00block"  # the place id of a blocking phrase's entries
 _LATIN_ARTICLES = ("al ", "el ", "ar ", "as ", "ad ", "at ", "az ", "an ", "ash ", "ath ")
 
@@ -240,10 +241,18 @@ def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> S
             if form in STOP_NAMES:
                 continue
             for variant, prefix in _variants(form):
+                if prefix == 0 and variant.startswith(_ENGLISH_WORD_ARTICLES):
+                    continue  # "At-Tanf" folds to "at tanf": "at" is an English word
                 entry = NameEntry(place_id, prefix, strong)
                 bucket = entries.setdefault(variant, [])
                 if entry not in bucket:
                     bucket.append(entry)
+    # "ar raqqa" may mean the city whose names lack the article: same candidates.
+    for key in list(entries):
+        for article in _LATIN_ARTICLES:
+            if key.startswith(article) and key[len(article) :] in entries:
+                bucket = entries[key]
+                bucket += [e for e in entries[key[len(article) :]] if e not in bucket]
     for phrase in BLOCKING_PHRASES:
         for variant, prefix in _variants(phrase):
             entries.setdefault(variant, []).append(NameEntry(_BLOCK, prefix, True))

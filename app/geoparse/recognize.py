@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.geoparse.gazetteer import NameEntry, Snapshot
 from app.geoparse.text import Folded
+
+# al-/el- with a hyphen or a space; the assimilated forms (ar-, as-, at-...) only hyphenated,
+# since "at", "as", "an" are English words.
+_LATIN_ARTICLE = re.compile(r"\b(?:[Aa]l|[Ee]l)[-\s]|\b(?:[Aa][rsdtzn]|[Aa]sh)-")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ def recognize(snapshot: Snapshot, folded: Folded) -> list[Match]:
         prefix = bucket[0].prefix
         entries = tuple(e for e in bucket if e.prefix == prefix)
         a, b = folded.span(start + prefix, end)
+        article = _LATIN_ARTICLE.search(folded.source, max(0, a - 5), a)
+        if article and article.end() == a:
+            a = article.start()  # "al-Tanf crossing" matched as "tanf crossing"
         matches.append(
             Match(
                 a,

@@ -115,8 +115,18 @@ def resolve(snapshot: Snapshot, matches: list[Match], source: str) -> list[Resol
         context = {pid: _context(snapshot.places[pid], anchors) for pid in scores}
         final = {pid: s + context[pid] for pid, s in scores.items()}
         best = max(final, key=lambda pid: (final[pid], pid))
+        # Candidates at the same spot (a city, its governorate and district of one name)
+        # agree on the location: their weights add up instead of splitting.
         total = sum(math.exp(3 * v) for v in final.values())
-        share = math.exp(3 * final[best]) / total
+        here = snapshot.places[best]
+        share = (
+            sum(
+                math.exp(3 * v)
+                for pid, v in final.items()
+                if distance_km(here, snapshot.places[pid]) <= 25
+            )
+            / total
+        )
         confidence = _recognition_confidence(match) * share
         place = snapshot.places[best]
         if _small_village(place, match) and context[best] == 0 and not _cued(source, match):
