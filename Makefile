@@ -7,7 +7,7 @@ CLI := $(BIN)/syria-events
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench db-start db-stop migrate load clean
+.PHONY: run test lint typecheck pytest bench bench-geoparse db-start db-stop migrate load clean venv postgis
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -49,8 +49,13 @@ pytest: db-start
 
 test: lint typecheck pytest
 
+# Read path on 200k generated events, then geoparsing quality and speed on the labelled set.
 bench: migrate
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.geoparse.run
+
+bench-geoparse: venv
+	$(BIN)/python -m bench.geoparse.run
 
 clean:
 	-$(CLI) db stop
