@@ -158,3 +158,22 @@ def test_offsets_point_at_the_exact_words(snapshot: Snapshot) -> None:
     for mention in geoparse(snapshot, text).mentions:
         assert text[mention.match.start : mention.match.end] == mention.match.text
     assert [m.match.text for m in geoparse(snapshot, text).mentions] == ["حَلَب", "تَلْبِيسَة"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Fighting near Jisr ash-Shughur and Jisr al-Shughur",
+            ["Jisr ash-Shughur", "Jisr al-Shughur"],
+        ),
+        ("A shell hit Bab Touma in the old city", []),  # "Bab" alone is not al-Bab
+        ("وضع ورقة على الطاولة", []),  # a sheet of paper, not و + الرقة
+        ("قالت قوات حماة الديار إنها انسحبت", []),
+        ("The State Duma discussed Syria", []),
+    ],
+)
+def test_transliteration_and_false_friends(
+    snapshot: Snapshot, text: str, expected: list[str]
+) -> None:
+    assert [m.match.text for m in geoparse(snapshot, text).mentions] == expected

@@ -183,7 +183,10 @@ def clean_names(names: list[str]) -> list[str]:
         if folded not in seen:
             seen.add(folded)
             kept.append(name)
-    return kept
+    # Arabic names are written with their article; "رقة" beside "الرقة" would only turn
+    # "ورقة" (a sheet of paper) into Raqqa after clitic stripping.
+    with_article = {fold_name(n)[2:] for n in kept if fold_name(n).startswith("ال")}
+    return [n for n in kept if not (_ARABIC.match(n) and fold_name(n) in with_article)]
 
 
 def _kind_by_population(population: int) -> str:

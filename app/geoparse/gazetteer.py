@@ -97,6 +97,13 @@ STOP_NAMES = frozenset(
         "July",
         "August",
         "Homs Governorate Council",
+        "Sham",
+        "al-Sham",
+        # heads of toponyms (gate, hill, monastery, spring, village, mountain...): never a
+        # whole name on their own, always the start of one ("Bab Touma", "Tal Abyad")
+        *("Bab", "Tal", "Tall", "Tell", "Tel", "Deir", "Dayr", "Ain", "Ayn", "Kafr", "Kfar"),
+        *("Jabal", "Jebel", "Wadi", "Khan", "Qasr", "Bir", "Beit", "Bayt", "Ras", "Marj"),
+        *("Nahr", "Jisr", "Sahl", "Hay", "Harat", "Souq", "Suq", "Umm", "Abu"),
     )
 )
 # Names of organisations and operations that contain a place name but locate nothing: as
@@ -146,6 +153,7 @@ BLOCKING_PHRASES = tuple(
         "Hezbollah",
         "Aleppo Media Center",
         "Idlib Free Police",
+        *("حماة الديار", "مجلس الدوما", "State Duma", "Bilad al-Sham"),
     )
 )
 _ENGLISH_WORD_ARTICLES = ("at ", "as ", "an ", "ad ")

@@ -2,12 +2,14 @@
 
 Arabic is folded as in ``app.text.normalize`` (hamza forms, taa marbuta, alef maqsura,
 harakat, tatweel); Latin loses case and accents; apostrophes inside words vanish (Dar'a =
-Dara), everything else that is not a letter or digit becomes one space. Offsets into the
+Dara), everything else that is not a letter or digit becomes one space; the assimilated
+Arabic article of transliterations (ash-, ad-, ez-, ...) becomes "al". Offsets into the
 folded text map back to the original, so a mention keeps the exact words the report used.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -15,6 +17,9 @@ from app.text.normalize import normalize as fold_arabic
 
 _APOSTROPHES = frozenset("'’‘`ʿʾ´")
 _DROP = frozenset("\u0640")  # tatweel
+# ash-Shughur, ad-Dana, ez-Zor and al-Shughur are one name. In running text only hyphenated
+# forms change ("at Raqqa" is English); in gazetteer names every form does.
+_ARTICLE = re.compile(r"(?<![^ ])(?:ash|adh|ath|as|ad|at|ar|az|an|es|ed|et|er|ez|en|el)(?= )")
 
 
 def _is_mark(ch: str) -> bool:
@@ -47,7 +52,7 @@ def fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def fold(source: str) -> Folded:
+def _fold(source: str) -> Folded:
     out: list[str] = []
     origin: list[int] = []
     n = len(source)
@@ -74,6 +79,31 @@ def fold(source: str) -> Folded:
     return Folded("".join(out), origin, source)
 
 
+def _unify_articles(folded: Folded, *, name: bool) -> Folded:
+    text, origin, source = folded.text, folded.origin, folded.source
+    out: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for m in _ARTICLE.finditer(text):
+        after = origin[m.end() - 1] + 1
+        if not (name or (after < len(source) and source[after] == "-")):
+            continue
+        out.append(text[last : m.start()])
+        mapped += origin[last : m.start()]
+        out.append("al")
+        mapped += [origin[m.start()], origin[m.end() - 1]]
+        last = m.end()
+    if not out:
+        return folded
+    out.append(text[last:])
+    mapped += origin[last:]
+    return Folded("".join(out), mapped, source)
+
+
+def fold(source: str) -> Folded:
+    return _unify_articles(_fold(source), name=False)
+
+
 def fold_name(name: str) -> str:
     """A gazetteer name in matching form (no map needed)."""
-    return fold(name).text.strip()
+    return _unify_articles(_fold(name), name=True).text.strip()
