@@ -20,7 +20,11 @@ CASES = [
     ("دَيْرُ الزُّوْرِ", "دير الزور"),
     ("الـــرقة", "الرقه"),  # tatweel
     ("کوبانی", "كوباني"),  # Persian keheh and yeh
-    ("Deir EZ-Zor", "deir ez-zor"),
+    ("Deir EZ-Zor", "deir ez zor"),
+    ("Jisr ash-Shughūr", "jisr ash shughur"),
+    ("Ḥimṣ", "hims"),
+    ("Dar‘ā", "dara"),
+    ("Ma'arrat al-Nu'man", "maarrat al numan"),
     ("مطار دير الزور العسكري", "مطار دير الزور العسكري"),
 ]
 

@@ -72,10 +72,13 @@ NORMALIZE_FN = r"""
 CREATE FUNCTION se_normalize(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   -- Mirrors app/text/normalize.py: drop harakat and tatweel, fold hamza forms,
-  -- taa marbuta and alef maqsura, lower-case.
-  SELECT lower(translate(
+  -- taa marbuta and alef maqsura; lower-case, fold the diacritics of transliteration
+  -- (Ḥimṣ, Jisr ash-Shughūr), hyphens to spaces, apostrophes and ayn/hamza marks away.
+  SELECT translate(lower(translate(
     regexp_replace(t, '[\u064B-\u065F\u0670\u0640]', '', 'g'),
-    'أإآٱؤئىةیک', 'ااااوييهيك'))
+    'أإآٱؤئىةیک', 'ااااوييهيك')),
+    'āáàâäīíìîïūúùûüēéèêëōóòôöḥṣṭḍẓġšçşğıḩţẕ-''’‘`ʿʾ',
+    'aaaaaiiiiiuuuuueeeeeooooohstdzgscsgihtz ')
 $$;
 """
 

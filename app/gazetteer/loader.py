@@ -33,7 +33,7 @@ _ARABIC = re.compile("[\u0600-\u06ff]")
 
 # The built-in layers, in order of trust: where GeoNames repeats a curated place, the
 # curated entry stays and takes GeoNames' extra spellings.
-LAYERS = ("places.json", "districts.json", "abroad.json")
+LAYERS = ("places.json", "districts.json", "abroad.json", "neighbourhoods.json")
 _SAME_PLACE_KM = 10.0
 
 

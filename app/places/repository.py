@@ -66,7 +66,9 @@ async def search(
         select_extra = (
             ", (SELECT max(CASE WHEN n.name_norm = :q THEN 3"
             " WHEN n.name_norm LIKE :qlike THEN 2 ELSE 0 END + similarity(n.name_norm, :q))"
-            " FROM place_names n WHERE n.place_id = pl.id) AS _rank"
+            " FROM place_names n WHERE n.place_id = pl.id)"
+            # an admin unit named like its town comes after the town
+            " - CASE WHEN pl.kind IN ('district', 'subdistrict') THEN 0.5 ELSE 0 END AS _rank"
         )
         order = "_rank DESC, pl.population DESC NULLS LAST, pl.id"
     if after is not None and not query and not near:

@@ -26,6 +26,14 @@ _FOLD = str.maketrans(
 )
 
 
+_LATIN = str.maketrans(
+    "āáàâäīíìîïūúùûüēéèêëōóòôöḥṣṭḍẓġšçşğıḩţẕ-",
+    "aaaaaiiiiiuuuuueeeeeooooohstdzgscsgihtz ",
+    "'’‘`ʿʾ",
+)
+
+
 def normalize(text: str) -> str:
-    """Fold hamza forms, taa marbuta, alef maqsura; drop diacritics and tatweel; lower-case."""
-    return _MARKS.sub("", text).translate(_FOLD).lower()
+    """Fold hamza forms, taa marbuta, alef maqsura; drop diacritics and tatweel; lower-case;
+    fold transliteration diacritics, hyphens to spaces, drop apostrophes and ayn marks."""
+    return _MARKS.sub("", text).translate(_FOLD).lower().translate(_LATIN)
