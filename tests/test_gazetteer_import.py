@@ -16,74 +16,51 @@ from app.gazetteer.importers import assign_by_containment, store_boundaries
 from app.gazetteer.loader import upsert_places
 from tests.factories import add_event, add_place
 
-# Three rows in GeoNames' 19-column layout: a town, an air base (a spot), and a stream that
-# the importer leaves out. Names and numbers are made up for the test.
-DUMP = "\n".join(
-    "\t".join(row)
-    for row in [
+
+def geonames_row(
+    geonameid: str, name: str, alternates: str, lat: str, lon: str, feature: str, population: str
+) -> str:
+    """One line of a GeoNames dump: 19 tab-separated columns (admin1 11 is Homs)."""
+    feature_class, code = feature.split(".")
+    return "\t".join(
         [
-            "900001",
-            "Tall Qasim",
-            "Tall Qasim",
-            "Tell Kasem,تل قاسم,qasim,OSXX,Тель-Касим,المزرعة",
-            "35.5",
-            "38.5",
-            "P",
-            "PPL",
+            geonameid,
+            name,
+            name,
+            alternates,
+            lat,
+            lon,
+            feature_class,
+            code,
             "SY",
             "",
             "11",
             "",
             "",
             "",
-            "12000",
+            population,
             "",
             "400",
             "Asia/Damascus",
             "2020-01-01",
-        ],
-        [
-            "900002",
-            "Mahin Air Base",
-            "Mahin Air Base",
-            "مطار ماهين",
-            "34.2",
-            "37.2",
-            "S",
-            "AIRB",
-            "SY",
-            "",
-            "11",
-            "",
-            "",
-            "",
-            "0",
-            "",
-            "500",
-            "Asia/Damascus",
-            "2020-01-01",
-        ],
-        [
-            "900003",
-            "Wadi Test",
-            "Wadi Test",
-            "",
-            "34.0",
-            "37.0",
-            "H",
-            "STM",
-            "SY",
-            "",
-            "11",
-            "",
-            "",
-            "",
-            "0",
-            "",
-            "300",
-            "Asia/Damascus",
-            "2020-01-01",
-        ],
+        ]
+    )
+
+
+# A town, an air base (a spot) and a stream the importer leaves out; made-up names.
+DUMP = "\n".join(
+    [
+        geonames_row(
+            "900001",
+            "Tall Qasim",
+            "Tell Kasem,تل قاسم,qasim,OSXX,Тель-Касим,المزرعة",
+            "35.5",
+            "38.5",
+            "P.PPL",
+            "12000",
+        ),
+        geonames_row("900002", "Mahin Air Base", "مطار ماهين", "34.2", "37.2", "S.AIRB", "0"),
+        geonames_row("900003", "Wadi Test", "", "34.0", "37.0", "H.STM", "0"),
     ]
 )
 
