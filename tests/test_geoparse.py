@@ -177,3 +177,24 @@ def test_transliteration_and_false_friends(
     snapshot: Snapshot, text: str, expected: list[str]
 ) -> None:
     assert [m.match.text for m in geoparse(snapshot, text).mentions] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The army plans to capture Raqqa.", []),
+        ("Rebels threatened to shell Aleppo on Monday.", []),
+        ("تعتزم قوات النظام السيطرة على مدينة دير الزور.", []),
+        ("Government forces captured Raqqa on Monday.", ["Government regains territory"]),
+        (
+            "تمكنت فصائل المعارضة من السيطرة يوم الأحد الماضي على مواقع في ريف حمص الشرقي.",
+            ["Non-state actor overtakes territory"],
+        ),
+    ],
+)
+def test_intentions_and_threats_are_not_events(
+    snapshot: Snapshot, text: str, expected: list[str]
+) -> None:
+    parsed = geoparse(snapshot, text)
+    drafts = propose_events(parsed.folded, parsed.mentions, parsed.focus, date(2017, 6, 10))
+    assert [d.sub_event_type for d in drafts] == expected

@@ -12,6 +12,7 @@ from app.geoparse.lexicon import (
     ACTOR_CUES,
     DEATH_WORDS,
     GOVERNMENT,
+    INTENT_MARKERS,
     NUMBER_WORDS,
     SUB_EVENT_CUES,
 )
@@ -54,9 +55,20 @@ def _has(words: str, cue: str) -> bool:
     return f" {cue} " in words
 
 
+def _happened(words: str, cue: str) -> bool:
+    """The cue occurs at least once not just after an intention marker."""
+    start = words.find(f" {cue} ")
+    while start >= 0:
+        before = words[max(0, start - 25) : start + 1]
+        if not any(f" {marker} " in f" {before} " for marker in INTENT_MARKERS):
+            return True
+        start = words.find(f" {cue} ", start + 1)
+    return False
+
+
 def _sub_event(words: str) -> str | None:
     for sub, cues in SUB_EVENT_CUES:
-        if any(_has(words, c) for c in cues):
+        if any(_happened(words, c) for c in cues):
             return sub
     return None
 

@@ -144,7 +144,17 @@ _RAW_CUES: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "Non-state actor overtakes territory",
-        ("سيطرت", "سيطر", "السيطرة على", "captured", "seized", "took control"),
+        (
+            "سيطرت",
+            "من السيطرة",
+            "بسطت سيطرتها",
+            "أحكمت سيطرتها",
+            "سيطر",
+            "السيطرة على",
+            "captured",
+            "seized",
+            "took control",
+        ),
     ),
     (
         "Armed clash",
@@ -311,3 +321,48 @@ NUMBER_WORDS = {
         )
     },
 }
+
+# A cue right after these words is an intention or a threat, not an event that happened:
+# "تعتزم السيطرة على", "بهدف السيطرة", "plans to capture", "threatened to shell".
+INTENT_MARKERS = tuple(
+    fold_name(w)
+    for w in (
+        "منع",
+        "لمنع",
+        "prevent",
+        "to prevent",
+        "تعتزم",
+        "يعتزم",
+        "تنوي",
+        "ينوي",
+        "تنويان",
+        "تسعى",
+        "يسعى",
+        "بهدف",
+        "لشن",
+        "تخطط",
+        "يخطط",
+        "تهدد",
+        "يهدد",
+        "سوف",
+        "محاولة",
+        "تستعد",
+        "يستعد",
+        "plans to",
+        "plan to",
+        "intends to",
+        "intend to",
+        "will",
+        "would",
+        "aims to",
+        "aim to",
+        "threatened to",
+        "threatens to",
+        "in order to",
+        "seeking to",
+        "seeks to",
+        "attempt to",
+        "preparing to",
+        "prepares to",
+    )
+)
