@@ -63,32 +63,38 @@ def read_items(paths: list[str]) -> list[tuple[str, object]]:
 
 
 async def ingest(settings: Settings, paths: list[str], console: Console) -> IngestSummary:
-    """Store every report in its own transaction; one bad line never stops the rest."""
-    items = read_items(paths)
-    summary = IngestSummary()
+    """Store every report of these files, folders or stdin."""
     db = Database(make_engine(settings))
-    cache = SnapshotCache()
-    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("ingest", total=len(items))
-            for where, payload in items:
-                try:
-                    if isinstance(payload, Exception):
-                        raise payload
-                    report = ReportIn.model_validate(payload)
-                    async with db.session() as session:
-                        stored = await store_report(
-                            session=session, cache=cache, report_in=report, author="cli"
-                        )
-                    if stored.created:
-                        summary.stored += 1
-                    else:
-                        summary.skipped += 1
-                except (ValueError, ValidationError, DomainError) as exc:
-                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    summary.failed.append(f"{where}: {reason}")
-                progress.advance(task)
+        return await ingest_items(db, read_items(paths), console)
     finally:
         await db.dispose()
+
+
+async def ingest_items(
+    db: Database, items: list[tuple[str, object]], console: Console
+) -> IngestSummary:
+    """Store every report in its own transaction; one bad line never stops the rest."""
+    summary = IngestSummary()
+    cache = SnapshotCache()
+    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("ingest", total=len(items))
+        for where, payload in items:
+            try:
+                if isinstance(payload, Exception):
+                    raise payload
+                report = ReportIn.model_validate(payload)
+                async with db.session() as session:
+                    stored = await store_report(
+                        session=session, cache=cache, report_in=report, author="cli"
+                    )
+                if stored.created:
+                    summary.stored += 1
+                else:
+                    summary.skipped += 1
+            except (ValueError, ValidationError, DomainError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                summary.failed.append(f"{where}: {reason}")
+            progress.advance(task)
     return summary
