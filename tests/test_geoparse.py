@@ -198,3 +198,17 @@ def test_intentions_and_threats_are_not_events(
     parsed = geoparse(snapshot, text)
     drafts = propose_events(parsed.folded, parsed.mentions, parsed.focus, date(2017, 6, 10))
     assert [d.sub_event_type for d in drafts] == expected
+
+
+def test_near_spellings_in_english_need_a_place_of_their_governorate(
+    snapshot: Snapshot,
+) -> None:
+    [fuzzy, idlib] = geoparse(snapshot, "Rebels entered Maaret al-Numaan near Idlib.").mentions
+    assert (fuzzy.match.text, fuzzy.place.id, fuzzy.method) == (
+        "Maaret al-Numaan",
+        "sy-maarat-al-numan",
+        "fuzzy",
+    )
+    assert fuzzy.confidence < idlib.confidence
+    # alone, a near-spelling links nothing: no other place supports it
+    assert geoparse(snapshot, "Rebels entered Maaret al-Numaan.").mentions == []

@@ -6,7 +6,9 @@ Built once from the database (``load_snapshot``) and reused for every report.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import ahocorasick
 from sqlalchemy import text
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.geoparse.text import fold_name
 from app.taxonomy import PLACE_KINDS
+
+T = TypeVar("T")
 
 # Arabic conjunctions and prepositions written attached to the next word.
 CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
@@ -200,6 +204,14 @@ class Snapshot:
     places: dict[str, PlaceInfo]
     automaton: ahocorasick.Automaton
     entries: dict[str, list[NameEntry]] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def derived(self, name: str, make: Callable[[Snapshot], T]) -> T:
+        """An index built from this snapshot once, on first use."""
+        if name not in self._derived:
+            self._derived[name] = make(self)
+        value: T = self._derived[name]
+        return value
 
 
 def _variants(name: str) -> list[tuple[str, int]]:

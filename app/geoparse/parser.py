@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.geoparse.anaphora import resolve_anaphora
+from app.geoparse.fuzzy import build_index, fuzzy_mentions
 from app.geoparse.gazetteer import Snapshot
 from app.geoparse.recognize import recognize
 from app.geoparse.resolve import Focus, Resolved, focus, resolve
@@ -22,9 +23,9 @@ def geoparse(snapshot: Snapshot, body: str, title: str | None = None) -> Parsed:
     """Mentions in ``body`` (offsets into it); the title only weighs in on the focus."""
     folded = fold(body)
     mentions = resolve(snapshot, recognize(snapshot, folded), body)
-    mentions = sorted(
-        mentions + resolve_anaphora(snapshot, folded, mentions), key=lambda r: r.match.start
-    )
+    mentions = mentions + resolve_anaphora(snapshot, folded, mentions)
+    mentions += fuzzy_mentions(snapshot, snapshot.derived("fuzzy", build_index), body, mentions)
+    mentions.sort(key=lambda r: r.match.start)
     lead = max(200, len(body) // 4)
     weighted = mentions
     if title:
