@@ -105,6 +105,8 @@ COMMON_WORDS = frozenset(
         "square",
         "citadel",
         # adjectives and toponym heads that stand alone in ordinary sentences
+        "الإشارة",
+        "الاشارة",
         "جديدة",
         "جديد",
         "الجديدة",

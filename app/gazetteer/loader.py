@@ -79,8 +79,10 @@ def merge_layers(
             for n in [twin["name_en"], twin.get("name_ar"), *twin.get("aliases", [])]
             if n
         }
+        # Only Latin spellings: curated Arabic names avoid bare forms that are common words
+        # (جاسم beside "بن جاسم", الاشارة) on purpose, and GeoNames would bring them back.
         twin["aliases"] = list(twin.get("aliases", [])) + [
-            n for n in names if n and fold_name(n) not in known
+            n for n in names if n and not _ARABIC.search(n) and fold_name(n) not in known
         ]
     return merged
 

@@ -35,6 +35,7 @@ _SETTLEMENT_CUES = frozenset(
         "neighborhood",
     )
 )
+_PATRONYMIC = frozenset(fold_name(w) for w in ("بن", "ابن", "بنت", "bin", "ibn", "bint"))
 _KIND_PRIOR = {"settlement": 0.3, "facility": 0.4, "region": 0.3, "admin": 0.1, "abroad": 0.2}
 _FOCUS_WEIGHT = {"settlement": 1.0, "facility": 1.0, "region": 0.8, "admin": 0.6}
 
@@ -91,6 +92,12 @@ def _cued(source: str, match: Match) -> bool:
     return any(w in _SETTLEMENT_CUES or w[1:] in _SETTLEMENT_CUES for w in words)
 
 
+def _patronymic(source: str, match: Match) -> bool:
+    """After بن / ابن / bin / ibn a name is a person's father, not a place (حمد بن جاسم)."""
+    before = fold_name(source[max(0, match.start - 8) : match.start]).split()
+    return bool(before) and before[-1] in _PATRONYMIC
+
+
 def resolve(snapshot: Snapshot, matches: list[Match], source: str) -> list[Resolved]:
     """Pick one place per match: priors first, then agreement with unambiguous mentions.
 
@@ -98,6 +105,7 @@ def resolve(snapshot: Snapshot, matches: list[Match], source: str) -> list[Resol
     co-mentioned place nearby or in its governorate); without it the match is dropped.
     """
     scored: list[dict[str, float]] = []
+    matches = [m for m in matches if not _patronymic(source, m)]
     for match in matches:
         scores: dict[str, float] = {}
         for entry in match.entries:
