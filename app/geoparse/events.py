@@ -111,15 +111,29 @@ def _territory(sub: str, actors: list[str]) -> str:
     return sub
 
 
+def _place_for(
+    start: int, end: int, mentions: list[Resolved], focus: Focus
+) -> tuple[Resolved | None, int]:
+    """The most precise Syrian place of the sentence and its ACLED geo_precision; without
+    one, the report's focus, flagged as approximate (2)."""
+    in_sentence = [
+        m for m in mentions if start <= m.match.start < end and m.place.country_code == "SY"
+    ]
+    if in_sentence:
+        best = min(in_sentence, key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
+        return best, _GEO_PRECISION.get(best.place.place_class, 3)
+    if focus.place is not None:
+        at_focus = next((m for m in mentions if m.place.id == focus.place.id), None)
+        return at_focus, 2 if at_focus else 3
+    return None, 3
+
+
 def propose_events(
     folded: Folded, mentions: list[Resolved], focus: Focus, published: date
 ) -> list[DraftEvent]:
     """One draft per sentence that names an event, placed and dated from that sentence."""
     drafts: list[DraftEvent] = []
     dates = find_dates(folded.text, published)
-    report_date = (
-        (folded.span(dates[0][0], dates[0][1]), dates[0][2], dates[0][3]) if dates else None
-    )
     for start, end in _sentences(folded.source):
         a, b = bisect_left(folded.origin, start), bisect_left(folded.origin, end)
         words = f" {folded.text[a:b].strip()} "
@@ -128,23 +142,13 @@ def propose_events(
             continue
         actors = _actors(words)
         sub = _territory(sub, actors)
-        in_sentence = [
-            m for m in mentions if start <= m.match.start < end and m.place.country_code == "SY"
-        ]
-        in_sentence.sort(key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
-        place = in_sentence[0] if in_sentence else None
-        fallback = place is None and focus.place is not None
+        place, geo = _place_for(start, end, mentions, focus)
         day, precision = published, 2
         sentence_dates = [d for d in dates if a <= d[0] < b]
         if sentence_dates:
             day, precision = sentence_dates[0][2], sentence_dates[0][3]
-        elif report_date:
-            day, precision = report_date[1], report_date[2]
-        geo = _GEO_PRECISION.get(place.place.place_class, 3) if place else 3
-        if fallback:
-            # No place in the sentence: the report's focus, flagged as approximate.
-            place = next((m for m in mentions if m.place.id == focus.place.id), None)  # type: ignore[union-attr]
-            geo = 2 if place else 3
+        elif dates:
+            day, precision = dates[0][2], dates[0][3]
         sides = ("actor1", "actor2", "assoc_actor_1")
         drafts.append(
             DraftEvent(
