@@ -48,6 +48,20 @@ async def add_place(
     return place
 
 
+async def add_airport(session: AsyncSession) -> Place:
+    """A facility with a compound Arabic name: "sy-airport-test", Deir ez-Zor airport."""
+    return await add_place(
+        session,
+        "sy-airport-test",
+        40.17,
+        35.28,
+        name_en="Deir ez-Zor airport",
+        name_ar="مطار دير الزور العسكري",
+        kind="airport",
+        governorate="SY09",
+    )
+
+
 async def add_event(
     session: AsyncSession,
     day: str,

@@ -6,7 +6,7 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import EventPlace
-from tests.factories import add_event, add_place, add_report, link_report
+from tests.factories import add_airport, add_event, add_place, add_report, link_report
 
 BODY = (
     "Government forces said on Tuesday they had broken the siege of the military airport "
@@ -18,16 +18,7 @@ QUOTE = "broken the siege of the military airport"
 async def test_detail_links_places_reports_with_quotes_and_actors(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    await add_place(
-        session,
-        "sy-airport-test",
-        40.17,
-        35.28,
-        name_en="Deir ez-Zor airport",
-        name_ar="مطار دير الزور العسكري",
-        kind="airport",
-        governorate="SY09",
-    )
+    await add_airport(session)
     await add_place(
         session, "sy-city-test", 40.14, 35.33, name_en="Deir ez-Zor", governorate="SY09"
     )

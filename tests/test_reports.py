@@ -6,7 +6,7 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import ReportMention
-from tests.factories import add_event, add_place, add_report, link_report
+from tests.factories import add_airport, add_event, add_report, link_report
 
 BODY = "قصفت طائرات حربية محيط مطار دير الزور العسكري، فيما تواصلت الاشتباكات في ريف حمص الشرقي."
 
@@ -14,16 +14,7 @@ BODY = "قصفت طائرات حربية محيط مطار دير الزور ا�
 async def test_report_shows_mentions_with_offsets_focus_and_events(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    await add_place(
-        session,
-        "sy-airport-test",
-        40.17,
-        35.28,
-        name_en="Deir ez-Zor airport",
-        name_ar="مطار دير الزور العسكري",
-        kind="airport",
-        governorate="SY09",
-    )
+    await add_airport(session)
     report = await add_report(session, BODY, language="ar")
     words = "مطار دير الزور العسكري"
     start = BODY.index(words)
