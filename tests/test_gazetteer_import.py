@@ -96,6 +96,13 @@ def test_geonames_dump_rows_become_places(tmp_path: Path) -> None:
     assert entries["gn-900002"]["kind"] == "air_base"
 
 
+def one_feature(path: Path, properties: dict[str, str], geometry: dict[str, object]) -> Path:
+    """A GeoJSON FeatureCollection of one feature, written to ``path``."""
+    feature = {"type": "Feature", "properties": properties, "geometry": geometry}
+    path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
 def clockwise(x: float, y: float, size: float) -> list[list[list[float]]]:
     """Shapefiles want exterior rings clockwise."""
     return [list(reversed(square(x, y, size)[0]))]
@@ -121,48 +128,28 @@ def test_both_field_conventions_are_read(tmp_path: Path) -> None:
         ("SY0401", 2, "SY04"),
         ("SY0402", 2, "SY04"),
     ]
-    geojson = tmp_path / "adm1.geojson"
-    geojson.write_bytes(
-        orjson.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {
-                            "ADM1_EN": "Homs",
-                            "ADM1_AR": "حمص",
-                            "ADM1_PCODE": "SY04",
-                            "ADM0_PCODE": "SY",
-                        },
-                        "geometry": {"type": "Polygon", "coordinates": square(37.5, 34.5, 3.0)},
-                    }
-                ],
-            }
-        )
+    geojson = one_feature(
+        tmp_path / "adm1.geojson",
+        {
+            "ADM1_EN": "Homs",
+            "ADM1_AR": "حمص",
+            "ADM1_PCODE": "SY04",
+            "ADM0_PCODE": "SY",
+        },
+        {"type": "Polygon", "coordinates": square(37.5, 34.5, 3.0)},
     )
     [governorate] = read_boundaries(geojson)
     assert (governorate.pcode, governorate.level, governorate.name_ar) == ("SY04", 1, "حمص")
 
 
 def test_projected_coordinates_are_refused(tmp_path: Path) -> None:
-    geojson = tmp_path / "utm.geojson"
-    geojson.write_bytes(
-        orjson.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"PCODE": "SY04", "NAME_EN": "Homs"},
-                        "geometry": {
-                            "type": "Polygon",
-                            "coordinates": square(300000.0, 3800000.0, 1000.0),
-                        },
-                    }
-                ],
-            }
-        )
+    geojson = one_feature(
+        tmp_path / "utm.geojson",
+        {"PCODE": "SY04", "NAME_EN": "Homs"},
+        {
+            "type": "Polygon",
+            "coordinates": square(300000.0, 3800000.0, 1000.0),
+        },
     )
     with pytest.raises(BoundaryError, match="EPSG:4326"):
         list(read_boundaries(geojson))
@@ -193,20 +180,10 @@ async def test_boundaries_attach_and_places_and_events_take_them(
     conn = await session.connection()
     await conn.execute(text("UPDATE places SET pcode = 'SY04' WHERE id = 'sy-gov-homs-test'"))
     assert await store_boundaries(session, read_boundaries(shp)) == 2
-    geojson = tmp_path / "adm1.geojson"
-    geojson.write_bytes(
-        orjson.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"ADM1_EN": "Homs", "ADM1_PCODE": "SY04"},
-                        "geometry": {"type": "Polygon", "coordinates": square(37.5, 34.5, 3.0)},
-                    }
-                ],
-            }
-        )
+    geojson = one_feature(
+        tmp_path / "adm1.geojson",
+        {"ADM1_EN": "Homs", "ADM1_PCODE": "SY04"},
+        {"type": "Polygon", "coordinates": square(37.5, 34.5, 3.0)},
     )
     await store_boundaries(session, read_boundaries(geojson))
     changed = await assign_by_containment(session)
