@@ -36,6 +36,9 @@ def make_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         # Our queries are short; JIT compilation cost more than it saved (bench/ EXPLAIN).
         "jit": "off",
     }
+    if settings.db_role:
+        # The API writes as a role that may not touch history or delete events (0002).
+        server_settings["role"] = settings.db_role
     kwargs: dict[str, Any] = {
         "pool_size": settings.pool_size,
         "max_overflow": 0,

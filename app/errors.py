@@ -25,9 +25,10 @@ class DomainError(Exception):
     slug = "internal-error"
     title = "Internal error"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -45,6 +46,21 @@ class InvalidBody(DomainError):
     status = 400
     slug = "invalid-body"
     title = "Invalid request body"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="syria-events"'})
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
 
 
 class NotFound(DomainError):
@@ -65,6 +81,25 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PreconditionFailed(DomainError):
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    slug = "precondition-required"
+    title = "Precondition required"
+
+
+class IdempotencyKeyReused(DomainError):
+    # draft-ietf-httpapi-idempotency-key-header: a key reused with another payload is a 422.
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency key reused"
+
+
 class Unavailable(DomainError):
     status = 503
     slug = "unavailable"
@@ -72,7 +107,13 @@ class Unavailable(DomainError):
 
 
 def problem(
-    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
     body = {
         "type": f"/problems/{slug}",
@@ -82,7 +123,9 @@ def problem(
         "instance": instance,
         **extra,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = dict(headers or {})
+    if status == 503:
+        headers.setdefault("Retry-After", "5")
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -94,7 +137,15 @@ def _loc_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
+        return problem(
+            exc.status,
+            exc.slug,
+            exc.title,
+            exc.detail,
+            request.url.path,
+            headers=exc.headers,
+            **exc.extra,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -127,8 +178,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> Response:
-        orig = type(exc.orig).__name__ if exc.orig is not None else ""
-        if "QueryCanceled" in orig:
+        # By SQLSTATE, as the driver's exception classes do not survive SQLAlchemy's adaptation:
+        # 57014 is a cancelled query (the statement timeout), class 08 a lost connection and
+        # 57P01..57P03 a server shutting down, crashed or starting.
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        if state == "57014":
             return problem(
                 503,
                 "query-timeout",
@@ -136,7 +190,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "the query ran past the statement timeout; narrow bbox or datetime",
                 request.url.path,
             )
-        if exc.connection_invalidated or "Connection" in orig or "CannotConnect" in orig:
+        if exc.connection_invalidated or state.startswith(("08", "57P")):
             return problem(
                 503,
                 "unavailable",
@@ -147,6 +201,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("database error on %s", request.url.path)
         return problem(
             500, "internal-error", "Internal error", "unexpected database error", request.url.path
+        )
+
+    @app.exception_handler(OSError)
+    async def _unreachable(request: Request, exc: OSError) -> Response:
+        # A request's only I/O is the database: asyncpg raises the socket's own error when it
+        # cannot connect (refused, no such unix socket, timed out), not a DBAPIError.
+        log.warning("database unreachable on %s: %r", request.url.path, exc)
+        return problem(
+            503, "unavailable", "Service unavailable", "database unreachable", request.url.path
         )
 
     @app.exception_handler(Exception)

@@ -7,12 +7,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from app.auth.dependencies import require
+from app.auth.router import router as keys_router
+from app.changes.router import router as changes_router
 from app.db import Database, make_engine
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.router import router as events_router
 from app.geoparse.cache import SnapshotCache
 from app.health.router import router as health_router
@@ -20,6 +24,7 @@ from app.places.router import router as places_router
 from app.reports.router import router as reports_router
 from app.settings import Settings
 from app.web.limits import BodySizeLimit
+from app.web.ratelimit import RateLimit, RateLimiter
 
 DESCRIPTION = """
 Geotagged conflict events in Syria, linked to the reports that describe them and to a
@@ -31,7 +36,14 @@ bilingual (Arabic/English) gazetteer.
 * Errors are RFC 9457 `application/problem+json`; every bad parameter is a 400 naming it.
 """
 
-ROUTERS = (events_router, places_router, reports_router, health_router)
+ROUTERS = (
+    events_router,
+    changes_router,
+    places_router,
+    reports_router,
+    keys_router,
+    health_router,
+)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -60,6 +72,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.snapshots = SnapshotCache()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: a refused request costs neither its body nor the database.
+    app.state.rate_limiter = RateLimiter(
+        anon_per_min=settings.rate_limit_anon_per_min, key_per_min=settings.rate_limit_key_per_min
+    )
+    app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -76,6 +93,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if isinstance(route, APIRoute):
                 for method in route.methods or ():
                     operation = schema["paths"][route.path_format][method.lower()]
+                    _fix_security(route, operation)
                     _fix_responses(route, operation.get("responses", {}))
         for name in ("HTTPValidationError", "ValidationError"):
             schema.get("components", {}).get("schemas", {}).pop(name, None)
@@ -86,17 +104,58 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def _fix_responses(route: APIRoute, responses: dict[str, Any]) -> None:
     """Document bodies as they are served: problems as problem+json, and the route's own
     media type (geo+json for Features) with its response model, not FastAPI's guesses."""
-    responses.pop("422", None)
+    if not _documents(route, 422):  # FastAPI's own; a 422 the route documents stays
+        responses.pop("422", None)
     for status, response in responses.items():
         content = response.setdefault("content", {})
         if int(status) >= 400:
             schema = next((c["schema"] for c in content.values() if "schema" in c), None)
             content.clear()
             content["application/problem+json"] = {"schema": schema} if schema else {}
-        elif int(status) == 200 and _is_model(route.response_model):
+        elif (
+            200 <= int(status) < 300
+            and int(status) != 204
+            and _is_model(route.response_model)
+            and "model" not in _documents(route, int(status))
+        ):
+            # The route's own status (201 for a creation) too, not only 200.
             media = getattr(route.response_class, "media_type", None) or "application/json"
             name = route.response_model.__name__
             content[media] = {"schema": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def _documents(route: APIRoute, status: int) -> dict[str, Any]:
+    """What the route's own ``responses=`` says of a status (empty when it says nothing)."""
+    return dict(route.responses.get(status) or route.responses.get(str(status)) or {})
+
+
+def _fix_security(route: APIRoute, operation: dict[str, Any]) -> None:
+    """FastAPI lists the bearer scheme as required wherever a route reads a key; where none is
+    needed (reads: anonymous, or a key to see drafts) say that the key is optional
+    (an empty requirement, OpenAPI 3.1 4.8.10), and document the 401 a bad key gets."""
+    if "security" not in operation or _needs_key(route.dependant):
+        return
+    operation["security"] = [{}, *operation["security"]]
+    operation.setdefault("responses", {}).setdefault(
+        "401",
+        {
+            "description": "An unknown or revoked API key, or an Authorization that is not Bearer",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+    )
+
+
+def _needs_key(dependant: Dependant) -> bool:
+    """Whether a ``require(role)`` dependency guards the route (it answers 401 without a key)."""
+    made_by_require = f"{require.__qualname__}.<locals>."
+    return any(
+        (
+            getattr(d.call, "__module__", None) == require.__module__
+            and getattr(d.call, "__qualname__", "").startswith(made_by_require)
+        )
+        or _needs_key(d)
+        for d in dependant.dependencies
+    )
 
 
 def _is_model(candidate: Any) -> bool:

@@ -26,6 +26,38 @@ class Settings(BaseSettings):
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=10000, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    rate_limit_anon_per_min: int = Field(
+        default=600,
+        ge=0,
+        description="requests a minute per client address without an API key, in bursts of "
+        "a tenth of that; per process; 0 = no limit",
+    )
+    rate_limit_key_per_min: int = Field(
+        default=1200,
+        ge=0,
+        description="requests a minute per API key, in bursts of a tenth of that; 0 = no limit",
+    )
+    export_max_bbox_deg2: float = Field(
+        default=0,
+        ge=0,
+        description="largest bbox (square degrees) of a CSV/NDJSON export without limit=; "
+        "no bbox is the whole world; 0 = no cap (set it on a public deployment)",
+    )
+    export_max_days: int = Field(
+        default=0,
+        ge=0,
+        description="longest datetime span (days) of an export without limit=; an open or "
+        "missing interval is unbounded; 0 = no cap (set it on a public deployment)",
+    )
+    shutdown_grace_s: int = Field(
+        default=30,
+        ge=0,
+        description="on SIGTERM, how long in-flight requests may take before they are cut",
+    )
+    db_role: str = Field(
+        default="syria_events_app",
+        description="role the API runs as (SET ROLE): it may not rewrite history; empty = none",
+    )
     public_url: str | None = Field(
         default=None, description="base URL for links when served behind a proxy"
     )

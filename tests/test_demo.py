@@ -110,7 +110,9 @@ async def test_demo_events_show_their_sources(
     assert body["features"], "the demo has events at Deir ez-Zor military airport"
     linked = 0
     for feature in (await client.get("/events?limit=200")).json()["features"]:
-        detail = (await client.get(f"/events/{feature['id']}")).json()
+        response = await client.get(f"/events/{feature['id']}")
+        assert response.status_code == 200, response.text
+        detail = response.json()
         for report in detail["properties"]["reports"]:
             linked += 1
             full = (await client.get(f"/reports/{report['id']}")).json()

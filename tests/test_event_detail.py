@@ -6,6 +6,7 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import EventPlace
+from tests.conftest import Keys
 from tests.factories import add_airport, add_event, add_place, add_report, link_report
 
 BODY = (
@@ -62,7 +63,10 @@ async def test_detail_links_places_reports_with_quotes_and_actors(
     ]
 
 
-async def test_a_draft_is_readable_by_id(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_a_draft_is_hidden_from_readers_without_a_key(
+    client: httpx.AsyncClient, session: AsyncSession, keys: Keys
+) -> None:
     event = await add_event(session, "2017-09-05", 40.17, 35.28, status="draft")
-    response = await client.get(f"/events/{event.public_id}")
+    assert (await client.get(f"/events/{event.public_id}")).status_code == 404
+    response = await client.get(f"/events/{event.public_id}", headers=keys.editor)
     assert response.json()["properties"]["status"] == "draft"

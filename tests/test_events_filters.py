@@ -7,6 +7,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Event
+from tests.conftest import Keys
 from tests.factories import add_event, add_place
 
 
@@ -124,13 +125,14 @@ async def test_q_searches_descriptions_in_arabic_and_english(
 
 
 async def test_status_defaults_to_published(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, keys: Keys
 ) -> None:
     published = await add_event(session, "2021-01-01", 36.3, 33.5)
     draft = await add_event(session, "2021-01-02", 36.3, 33.5, status="draft")
     retracted = await add_event(session, "2021-01-03", 36.3, 33.5, status="retracted")
     assert await ids(client, "") == pid(published)
     assert await ids(client, "status=retracted") == pid(retracted)
+    client.headers.update(keys.editor)
     assert await ids(client, "status=draft,published") == pid(draft, published)
 
 

@@ -1,4 +1,9 @@
+from pathlib import Path
+
 import httpx
+from alembic.script import ScriptDirectory
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
@@ -10,7 +15,9 @@ async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
 async def test_readyz_reports_the_migrated_schema(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["schema_revision"] == "0001"
+    head = ScriptDirectory(str(ROOT / "alembic")).get_current_head()
+    assert head is not None and len(head) == 4
+    assert response.json()["schema_revision"] == head
 
 
 async def test_openapi_documents_the_contract_endpoints(client: httpx.AsyncClient) -> None:

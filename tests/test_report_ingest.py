@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.gazetteer.loader import builtin_places, upsert_places
 from app.reports import writes
+from tests.conftest import Keys
 
 ARABIC = (
     "قصفت طائرات حربية روسية أمس الجمعة مواقع في محيط مطار دير الزور العسكري، ما أسفر عن "
@@ -30,6 +31,11 @@ async def gazetteer(session: AsyncSession) -> None:
 async def _count(session: AsyncSession, table: str) -> int:
     conn = await session.connection()
     return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+@pytest.fixture(autouse=True)
+def _as_analyst(client: httpx.AsyncClient, keys: Keys) -> None:
+    client.headers.update(keys.analyst)
 
 
 @pytest.mark.usefixtures("gazetteer")
@@ -172,3 +178,17 @@ async def test_a_failure_midway_leaves_no_half_stored_report(
     assert "disk on fire" not in response.text and "Traceback" not in response.text
     for table in ("reports", "report_mentions", "events"):
         assert await _count(session, table) == 0
+
+
+@pytest.mark.usefixtures("gazetteer")
+async def test_reports_need_a_key_and_their_drafts_are_the_analysts(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    anonymous = await client.post("/reports", json={"body": ENGLISH}, headers={"Authorization": ""})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    report = (await client.post("/reports", json={"body": ENGLISH})).json()
+    draft = report["events"][0]["id"]
+    assert (await client.get(f"/events/{draft}")).status_code == 200
+    assert (await client.get(f"/events/{draft}", headers=keys.other_analyst)).status_code == 404
+    assert (await client.get(f"/events/{draft}", headers={"Authorization": ""})).status_code == 404

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
+from app.auth.keys import Role
 from app.cli import localdb
+from app.db import Database, make_engine
+from app.errors import DomainError
 from app.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Syria Events API: database, data loading and the HTTP server.",
@@ -20,15 +26,17 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: local cluster and migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Built-in demo reports and events.", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="The gazetteer of places.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for writes (analyst, editor, admin).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(gazetteer_app, name="gazetteer")
+app.add_typer(keys_app, name="keys")
 
 console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
 
@@ -133,13 +141,81 @@ def ingest(
         raise typer.Exit(1)
 
 
+async def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    database = Database(make_engine(Settings()))
+    try:
+        return await work(database)
+    finally:
+        await database.dispose()
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="who holds the key (owns its drafts)")],
+    role: Annotated[Role, typer.Option(help="analyst, editor or admin")],
+) -> None:
+    """Create an API key and print it once: only its hash is stored."""
+    from app.auth.service import create_key
+
+    try:
+        created = asyncio.run(
+            _with_database(lambda db: create_key(db=db, name=name, role=role, by="cli"))
+        )
+    except DomainError as exc:
+        _fail(exc.detail)
+    console.print(f"API key {created.id} for {created.name} ({created.role.value}):", style="dim")
+    print(created.key)
+
+
+@keys_app.command("list")
+def keys_list(
+    revoked: Annotated[bool, typer.Option("--revoked", help="include revoked keys")] = False,
+) -> None:
+    """The keys, their roles and last use (never their secrets)."""
+    from rich.table import Table
+
+    from app.auth.service import list_keys
+
+    keys = asyncio.run(_with_database(lambda db: list_keys(db=db, include_revoked=revoked)))
+    table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
+    for k in keys:
+        table.add_row(
+            str(k.id),
+            k.name,
+            k.role.value,
+            k.key_prefix + "…",
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "",
+            f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (keys list)")]) -> None:
+    """Revoke a key at once."""
+    from app.auth.service import revoke_key
+
+    try:
+        key = asyncio.run(_with_database(lambda db: revoke_key(db=db, key_id=key_id)))
+    except DomainError as exc:
+        _fail(exc.detail)
+    console.print(f"Revoked key {key.id} ({key.name}).")
+
+
+def _exit_cleanly(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(0)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API; on SIGTERM, finish the requests in flight, then exit."""
+    import signal
+
     import uvicorn
 
     base = f"http://{host}:{port}"
@@ -151,6 +227,11 @@ def serve(
         f"curl '{base}/readyz'",
     ):
         console.print(f"  {example}", soft_wrap=True, highlight=False, markup=False)
+    grace_s = Settings().shutdown_grace_s
+    # Once shut down, uvicorn raises the signal it stopped on again, which would end the process
+    # as killed by it; a finished graceful shutdown is a clean exit (status 0) instead.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_cleanly)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -159,6 +240,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        timeout_graceful_shutdown=grace_s,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import Request
 
@@ -19,6 +19,7 @@ from app.web.params import (
     parse_datetime,
     parse_limit,
     parse_positive,
+    parse_timestamp,
     split_list,
 )
 
@@ -36,6 +37,7 @@ FILTER_PARAMS = frozenset(
         "governorate",
         "q",
         "status",
+        "updated_since",
     }
 )
 
@@ -52,6 +54,10 @@ class EventFilters:
     governorates: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=lambda: ["published"])
+    updated_since: datetime | None = None
+    # Not parameters: set by the service from the caller's key and the as_of parameter.
+    drafts_of: str | None = None
+    as_of: datetime | None = None
 
 
 @dataclass
@@ -132,6 +138,10 @@ def parse_filters(request: Request, *, fixed_place: str | None = None) -> EventF
         f.terms = _terms(raw)
     if (raw := q.get("status")) is not None:
         f.statuses = _choices("status", raw, STATUSES)
+    if (raw := q.get("updated_since")) is not None:
+        f.updated_since = parse_timestamp(raw, "updated_since")
+    if (raw := q.get("as_of")) is not None:
+        f.as_of = parse_timestamp(raw, "as_of")
     return f
 
 
@@ -149,3 +159,33 @@ def parse_page(request: Request, default: int, maximum: int, *, export: bool) ->
             raise InvalidParameter("cursor", "not a cursor from a 'next' link") from None
         page.after = (day, row_id)
     return page
+
+
+WORLD_DEG2 = 360.0 * 180.0
+PAGE_INSTEAD = "or page through the results with limit= and the next links"
+
+
+def check_export_caps(filters: EventFilters, max_bbox_deg2: float, max_days: int) -> None:
+    """An export without ``limit`` within the operator's caps (0 = none); else a 400 naming
+    the parameter, since paging with ``limit`` has no such cap."""
+    box, dates = filters.bbox, filters.dates
+    if max_bbox_deg2:
+        area = (
+            WORLD_DEG2 if box is None else (box.max_lon - box.min_lon) * (box.max_lat - box.min_lat)
+        )
+        if area > max_bbox_deg2:
+            covers = "the whole world (no bbox)" if box is None else f"{area:g}"
+            raise InvalidParameter(
+                "bbox",
+                f"an export without limit= covers at most {max_bbox_deg2:g} square degrees, "
+                f"this one {covers}: give a smaller bbox, {PAGE_INSTEAD}",
+            )
+    if max_days:
+        days = (dates.end - dates.start).days + 1 if dates and dates.start and dates.end else None
+        if days is None or days > max_days:
+            spans = "is open-ended" if days is None else f"spans {days} days"
+            raise InvalidParameter(
+                "datetime",
+                f"an export without limit= spans at most {max_days} days, this one {spans}: "
+                f"give a shorter start/end interval, {PAGE_INSTEAD}",
+            )

@@ -5,70 +5,24 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events.filters import EventFilters, Page
-
-_ACTORS = """
-LEFT JOIN LATERAL (
-  SELECT json_agg(json_build_object('name', a.name, 'side', ea.side)
-                  ORDER BY ea.side, a.name) AS actors,
-         string_agg(a.name, '; ' ORDER BY a.name) FILTER (WHERE ea.side = 'actor1') AS actor1,
-         string_agg(a.name, '; ' ORDER BY a.name) FILTER (WHERE ea.side = 'actor2') AS actor2
-  FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
-  WHERE ea.event_id = e.id
-) ac ON true
-LEFT JOIN places p ON p.id = e.place_id
-"""
-
-_PROPERTIES = """
-  'event_date', e.event_date, 'time_precision', e.time_precision,
-  'event_type', e.event_type, 'sub_event_type', e.sub_event_type,
-  'description', e.description, 'fatalities', e.fatalities,
-  'geo_precision', e.geo_precision, 'governorate_pcode', e.governorate_pcode,
-  'place_id', e.place_id, 'place_name', p.name_en, 'place_name_ar', p.name_ar,
-  'actor1', ac.actor1, 'actor2', ac.actor2, 'actors', coalesce(ac.actors, '[]'::json),
-  'source', e.source, 'status', e.status, 'version', e.version,
-  'created_at', e.created_at, 'updated_at', e.updated_at
-"""
-
-FEATURE_SQL = f"""
-json_build_object(
-  'type', 'Feature', 'id', e.public_id,
-  'geometry', ST_AsGeoJSON(e.geom, 6)::json,
-  'properties', json_build_object({_PROPERTIES})
-)::text
-"""
-
-CSV_COLUMNS = (
-    "id",
-    "event_date",
-    "time_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "governorate_pcode",
-    "place_id",
-    "place_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "fatalities",
-    "description",
-    "status",
-    "version",
-    "updated_at",
+from app.events.sql import (
+    ACTORS_HISTORICAL,
+    ACTORS_LIVE,
+    CSV_COLUMNS,
+    CSV_SELECT,
+    FEATURE,
+    HISTORICAL_SOURCE,
+    detail_feature,
 )
-_CSV_SELECT = """
-e.public_id AS id, e.event_date, e.time_precision, e.event_type, e.sub_event_type,
-ac.actor1, ac.actor2, e.governorate_pcode, e.place_id, p.name_en AS place_name,
-round(ST_Y(e.geom)::numeric, 6) AS latitude, round(ST_X(e.geom)::numeric, 6) AS longitude,
-e.geo_precision, e.fatalities, e.description, e.status, e.version, e.updated_at
-"""
+
+__all__ = ["CSV_COLUMNS", "PlaceRef", "count", "fetch_detail", "fetch_features"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +44,12 @@ def where_clause(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str
     """The WHERE of every event query, as SQL text and bound parameters."""
     clauses: list[str] = ["e.status = ANY(:statuses)"]
     params: dict[str, Any] = {"statuses": f.statuses}
+    if f.drafts_of is not None:
+        clauses.append("(e.status <> 'draft' OR e.created_by = :drafts_of)")
+        params["drafts_of"] = f.drafts_of
+    if f.updated_since is not None:
+        clauses.append("e.updated_at >= :updated_since")
+        params["updated_since"] = f.updated_since
     if f.bbox:
         clauses.append("e.geom && ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326)")
         params.update(
@@ -115,7 +75,10 @@ def where_clause(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str
         params[f"q{i}"] = _like(term)
     if f.actor:
         clauses.append(
-            "EXISTS (SELECT 1 FROM event_actors xa JOIN actors xb ON xb.id = xa.actor_id"
+            "EXISTS (SELECT 1 FROM jsonb_to_recordset(e._data->'actors') AS xa(name text)"
+            " WHERE se_normalize(xa.name) LIKE :actor)"
+            if f.as_of
+            else "EXISTS (SELECT 1 FROM event_actors xa JOIN actors xb ON xb.id = xa.actor_id"
             " WHERE xa.event_id = e.id AND se_normalize(xb.name) LIKE :actor)"
         )
         params["actor"] = _like(f.actor)
@@ -151,10 +114,12 @@ def _place_clause(
         if place.has_area
         else ""
     )
-    clauses.append(
-        "(e.place_id = :place OR EXISTS (SELECT 1 FROM event_places xp"
-        f" WHERE xp.event_id = e.id AND xp.place_id = :place){inside})"
+    linked = (
+        "SELECT 1 FROM jsonb_to_recordset(e._data->'places') AS xp(id text) WHERE xp.id = :place"
+        if f.as_of
+        else "SELECT 1 FROM event_places xp WHERE xp.event_id = e.id AND xp.place_id = :place"
     )
+    clauses.append(f"(e.place_id = :place OR EXISTS ({linked}){inside})")
     params["place"] = place.id
 
 
@@ -173,27 +138,36 @@ def _page_sql(
     if page.limit is not None:
         limit = " LIMIT :limit"
         params["limit"] = page.limit + extra_limit
+    source, actors = _source(f, params)
     sql = (
         f"SELECT e.id AS _id, e.event_date AS _date, {select}"
-        f" FROM (SELECT e.* FROM events e WHERE {where}"
-        f" ORDER BY e.event_date DESC, e.id DESC{limit}) e {_ACTORS}"
+        f" FROM (SELECT e.* FROM {source} WHERE {where}"
+        f" ORDER BY e.event_date DESC, e.id DESC{limit}) e {actors}"
         " ORDER BY e.event_date DESC, e.id DESC"
     )
     return sql, params
+
+
+def _source(f: EventFilters, params: dict[str, Any]) -> tuple[str, str]:
+    """The live table, or the events as they stood at ``as_of``, and their actors."""
+    if f.as_of is None:
+        return "events e", ACTORS_LIVE
+    params["as_of"] = f.as_of
+    return HISTORICAL_SOURCE, ACTORS_HISTORICAL
 
 
 async def fetch_features(
     conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, page: Page
 ) -> list[Row[Any]]:
     """One page (plus one row, to know whether a next page exists) of Feature JSON."""
-    sql, params = _page_sql(f"{FEATURE_SQL} AS feature", f, place, page, extra_limit=1)
+    sql, params = _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1)
     return list((await conn.execute(text(sql), params)).all())
 
 
 async def fetch_csv_rows(
     conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, page: Page
 ) -> list[Row[Any]]:
-    sql, params = _page_sql(_CSV_SELECT, f, place, page, extra_limit=1)
+    sql, params = _page_sql(CSV_SELECT, f, place, page, extra_limit=1)
     return list((await conn.execute(text(sql), params)).all())
 
 
@@ -201,7 +175,7 @@ async def stream(
     conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, *, csv: bool
 ) -> AsyncIterator[Row[Any]]:
     """Every matching row through a server-side cursor: memory stays flat."""
-    select = _CSV_SELECT if csv else f"{FEATURE_SQL} AS feature"
+    select = CSV_SELECT if csv else f"{FEATURE} AS feature"
     sql, params = _page_sql(select, f, place, Page(limit=None), extra_limit=0)
     result = await conn.stream(text(sql).execution_options(yield_per=1000), params)
     async for row in result:
@@ -210,7 +184,8 @@ async def stream(
 
 async def count(conn: AsyncConnection, f: EventFilters, place: PlaceRef | None) -> int:
     where, params = where_clause(f, place)
-    sql = f"SELECT count(*) FROM events e WHERE {where}"
+    source, _ = _source(f, params)
+    sql = f"SELECT count(*) FROM {source} WHERE {where}"
     return int((await conn.execute(text(sql), params)).scalar_one())
 
 
@@ -227,38 +202,54 @@ async def find_place(conn: AsyncConnection, place_id: str) -> PlaceRef | None:
     return PlaceRef(row.id, row.lon, row.lat, row.has_area) if row else None
 
 
-_DETAIL = f"""
-SELECT e.status, e.retraction_reason, json_build_object(
-  'type', 'Feature', 'id', e.public_id,
-  'geometry', ST_AsGeoJSON(e.geom, 6)::json,
-  'properties', json_build_object({_PROPERTIES},
-    'places', coalesce((
-      SELECT json_agg(json_build_object(
-        'role', x.role, 'id', pl.id, 'name_en', pl.name_en, 'name_ar', pl.name_ar,
-        'kind', pl.kind, 'longitude', round(ST_X(pl.geom)::numeric, 6),
-        'latitude', round(ST_Y(pl.geom)::numeric, 6),
-        'governorate_pcode', pl.governorate_pcode) ORDER BY x.ord, pl.id)
-      FROM (SELECT e.place_id AS place_id, 'primary' AS role, 0 AS ord
-              WHERE e.place_id IS NOT NULL
-            UNION
-            SELECT ep.place_id, ep.role, 1 FROM event_places ep
-              WHERE ep.event_id = e.id AND ep.role <> 'primary') x
-      JOIN places pl ON pl.id = x.place_id), '[]'::json),
-    'reports', coalesce((
-      SELECT json_agg(json_build_object(
-        'id', r.public_id, 'title', r.title, 'url', r.url, 'source', r.source,
-        'language', r.language, 'published_at', r.published_at,
-        'quote', er.quote, 'quote_start', er.quote_start, 'quote_end', er.quote_end)
-        ORDER BY r.published_at, r.id)
-      FROM event_reports er JOIN reports r ON r.id = er.report_id
-      WHERE er.event_id = e.id), '[]'::json),
-    'retraction_reason', e.retraction_reason
-  )
-)::text AS feature
-FROM events e {_ACTORS}
+_DETAIL_LIVE = f"""
+SELECT e.status, e.created_by, e.version, e.retraction_reason,
+       (SELECT m.public_id FROM events m WHERE m.id = e.merged_into_id) AS merged_into,
+       {detail_feature(historical=False)} AS feature
+FROM events e {ACTORS_LIVE}
 WHERE e.public_id = :id
 """
 
+_DETAIL_HISTORICAL = f"""
+SELECT e.status, e.created_by, e.version, e.retraction_reason,
+       (SELECT m.public_id FROM events m WHERE m.id = e.merged_into_id) AS merged_into,
+       {detail_feature(historical=True)} AS feature
+FROM (
+  SELECT r.*, v.data AS _data
+  FROM (SELECT data FROM event_versions
+        WHERE event_id = (SELECT id FROM events WHERE public_id = :id) AND changed_at <= :as_of
+        ORDER BY version DESC LIMIT 1) v
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::events, v.data) r
+) e {ACTORS_HISTORICAL}
+"""
 
-async def fetch_detail(conn: AsyncConnection, public_id: str) -> Row[Any] | None:
-    return (await conn.execute(text(_DETAIL), {"id": public_id})).first()
+
+async def fetch_detail(
+    conn: AsyncConnection, public_id: str, as_of: datetime | None = None
+) -> Row[Any] | None:
+    """An event's Feature and what decides who may see it, now or as it stood at ``as_of``."""
+    if as_of is None:
+        return (await conn.execute(text(_DETAIL_LIVE), {"id": public_id})).first()
+    params = {"id": public_id, "as_of": as_of}
+    return (await conn.execute(text(_DETAIL_HISTORICAL), params)).first()
+
+
+async def fetch_versions(
+    conn: AsyncConnection, public_id: str
+) -> tuple[Row[Any] | None, list[Row[Any]]]:
+    """The event (who may see it) and every version of it, oldest first."""
+    event = (
+        await conn.execute(
+            text("SELECT id, status, created_by FROM events WHERE public_id = :id"),
+            {"id": public_id},
+        )
+    ).first()
+    if event is None:
+        return None, []
+    sql = (
+        "SELECT v.version, v.op, v.changed_at, v.changed_by, v.change_reason, v.data,"
+        " m.public_id AS merged_into FROM event_versions v"
+        " LEFT JOIN events m ON m.id = (v.data->>'merged_into_id')::bigint"
+        " WHERE v.event_id = :id ORDER BY v.version"
+    )
+    return event, list((await conn.execute(text(sql), {"id": event.id})).all())

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from app.auth.dependencies import Analyst, Editor, MaybePrincipal
+from app.auth.service import Principal
 from app.db import DatabaseDep
-from app.events import service
-from app.events.filters import parse_filters, parse_page
+from app.events import editing, history, service
+from app.events.etags import etag, matches_none
+from app.events.filters import check_export_caps, parse_filters, parse_page
 from app.events.repository import CSV_COLUMNS
-from app.events.schemas import EventDetail, EventFeatureCollection, EventQuery
+from app.events.schemas import (
+    EventDetail,
+    EventFeatureCollection,
+    EventIn,
+    EventPatch,
+    EventQuery,
+    HistoryOut,
+    MergeIn,
+)
+from app.idempotency.service import StoredResponse, check_key
 from app.web.formats import MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
+from app.web.params import parse_timestamp
 from app.web.render import csv_stream, csv_text, feature_collection, ndjson_stream
 from app.web.responses import GeoJSONResponse
-from app.web.schemas import PROBLEM_RESPONSES
+from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(tags=["events"])
 
@@ -36,7 +49,11 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def respond_with_events(
-    request: Request, db: DatabaseDep, *, place_in_path: str | None = None
+    request: Request,
+    db: DatabaseDep,
+    principal: Principal | None,
+    *,
+    place_in_path: str | None = None,
 ) -> Response:
     """The list response shared by ``/events`` and ``/places/{id}/events``."""
     settings = request.app.state.settings
@@ -46,7 +63,10 @@ async def respond_with_events(
     page = parse_page(request, settings.default_limit, settings.max_limit, export=export)
     media = MEDIA_TYPES[fmt]
     if export and page.limit is None and page.after is None:
-        await service.check_export(db=db, filters=filters, place_in_path=place_in_path)
+        check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
+        await service.check_export(
+            db=db, filters=filters, principal=principal, place_in_path=place_in_path
+        )
         rows = service.export_events(db=db, filters=filters, csv=fmt is Format.csv)
         body = csv_stream(CSV_COLUMNS, rows) if fmt is Format.csv else ndjson_stream(rows)
         return StreamingResponse(body, media_type=media, headers=_disposition(fmt))
@@ -55,6 +75,7 @@ async def respond_with_events(
         filters=filters,
         page=page,
         csv=fmt is Format.csv,
+        principal=principal,
         place_in_path=place_in_path is not None,
     )
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
@@ -90,10 +111,27 @@ def _disposition(fmt: Format) -> dict[str, str]:
     response_class=GeoJSONResponse,
 )
 async def list_events(
-    request: Request, db: DatabaseDep, _query: Annotated[EventQuery, Query()]
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    _query: Annotated[EventQuery, Query()],
 ) -> Response:
     """Events matching every given filter, newest first, paged by `next` links."""
-    return await respond_with_events(request, db)
+    return await respond_with_events(request, db, principal)
+
+
+EventId = Annotated[str, Path(max_length=64, description="the event's public id (ev_...)")]
+IfMatch = Annotated[
+    str | None,
+    Header(description='the ETag of the version the change is based on, e.g. "3"'),
+]
+Reason = Annotated[str | None, Query(max_length=2000, description="why: kept in the history")]
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    410: problem_response("The event was retracted"),
+    412: problem_response("If-Match names an older version"),
+    428: problem_response("If-Match is missing"),
+}
 
 
 @router.get(
@@ -102,14 +140,171 @@ async def list_events(
     response_model=EventDetail,
     responses={
         **PROBLEM_RESPONSES,
-        410: PROBLEM_RESPONSES[404] | {"description": "The event was retracted"},
+        304: {"description": "Not modified (If-None-Match)"},
+        410: problem_response("The event was retracted or merged into another"),
     },
     response_class=GeoJSONResponse,
 )
-async def get_event(db: DatabaseDep, event_id: Annotated[str, Path(max_length=64)]) -> Response:
+async def get_event(
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    event_id: EventId,
+    as_of: Annotated[
+        str | None, Query(description="RFC 3339 date-time: the event as it stood then")
+    ] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
     """An event with its places, its reports (with the quoted words) and its actors."""
-    feature = await service.get_event(db=db, public_id=event_id)
-    return GeoJSONResponse(feature)
+    when = parse_timestamp(as_of, "as_of") if as_of is not None else None
+    feature, version = await service.get_event(
+        db=db, public_id=event_id, principal=principal, as_of=when
+    )
+    headers = {"ETag": etag(version)}
+    if when is None and matches_none(if_none_match, version):
+        return Response(status_code=304, headers=headers)
+    return GeoJSONResponse(feature, headers=headers)
+
+
+def _written(stored: StoredResponse) -> Response:
+    headers = dict(stored.headers)
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return GeoJSONResponse(stored.body, status_code=stored.status, headers=headers)
+
+
+@router.post(
+    "/events",
+    summary="Create an event",
+    status_code=201,
+    response_model=EventDetail,
+    responses={**AUTH_RESPONSES, 409: problem_response("source and source_id exist already")},
+    response_class=GeoJSONResponse,
+)
+async def create_event(
+    db: DatabaseDep,
+    principal: Analyst,
+    event: Annotated[EventIn, Body(media_type="application/geo+json")],
+    idempotency_key: Annotated[
+        str | None, Header(description="a retried POST with the same key creates nothing twice")
+    ] = None,
+) -> Response:
+    """A new event from a GeoJSON Feature (Point, lon/lat); a draft unless an editor
+    publishes it. `Location` and `ETag` name the stored event."""
+    stored = await editing.create_event(
+        db=db,
+        principal=principal,
+        event_in=event,
+        idempotency_key=check_key(idempotency_key),
+    )
+    return _written(stored)
+
+
+@router.patch(
+    "/events/{event_id}",
+    summary="Change an event",
+    response_model=EventDetail,
+    responses=WRITE_RESPONSES,
+    response_class=GeoJSONResponse,
+)
+async def patch_event(
+    db: DatabaseDep,
+    principal: Analyst,
+    event_id: EventId,
+    patch: Annotated[EventPatch, Body(media_type="application/merge-patch+json")],
+    if_match: IfMatch = None,
+    reason: Reason = None,
+) -> Response:
+    """A JSON merge patch (RFC 7396) of properties and geometry, at the version named by
+    `If-Match`; one new version in the history."""
+    stored = await editing.patch_event(
+        db=db,
+        principal=principal,
+        public_id=event_id,
+        patch=patch,
+        if_match=if_match,
+        reason=reason,
+    )
+    return _written(stored)
+
+
+@router.delete(
+    "/events/{event_id}",
+    summary="Retract an event",
+    response_model=EventDetail,
+    responses=WRITE_RESPONSES,
+    response_class=GeoJSONResponse,
+)
+async def retract_event(
+    db: DatabaseDep,
+    principal: Analyst,
+    event_id: EventId,
+    reason: Annotated[str, Query(min_length=1, max_length=2000, description="why (required)")],
+    if_match: IfMatch = None,
+) -> Response:
+    """Retract, never erase: `GET` answers 410 afterwards, the history keeps every version and
+    the change feed tells sync clients to drop it."""
+    stored = await editing.retract_event(
+        db=db, principal=principal, public_id=event_id, if_match=if_match, reason=reason
+    )
+    return _written(stored)
+
+
+@router.post(
+    "/events/{event_id}/publish",
+    summary="Publish a draft",
+    response_model=EventDetail,
+    responses=WRITE_RESPONSES,
+    response_class=GeoJSONResponse,
+)
+async def publish_event(
+    db: DatabaseDep,
+    principal: Editor,
+    event_id: EventId,
+    if_match: IfMatch = None,
+    reason: Reason = None,
+) -> Response:
+    """Make a draft public (editors); `If-Match` is checked when given."""
+    stored = await editing.publish_event(
+        db=db, principal=principal, public_id=event_id, if_match=if_match, reason=reason
+    )
+    return _written(stored)
+
+
+@router.post(
+    "/events/{event_id}/merge",
+    summary="Merge a duplicate into its original",
+    response_model=EventDetail,
+    responses={**WRITE_RESPONSES, 409: problem_response("The original was retracted")},
+    response_class=GeoJSONResponse,
+)
+async def merge_event(
+    db: DatabaseDep,
+    principal: Editor,
+    event_id: EventId,
+    merge: MergeIn,
+    if_match: IfMatch = None,
+) -> Response:
+    """The original (`into`) gains the duplicate's reports, places and actors; the duplicate
+    is retracted, pointing at it. Both histories stay. Answers the original."""
+    stored = await editing.merge_event(
+        db=db,
+        principal=principal,
+        public_id=event_id,
+        into=merge.into,
+        if_match=if_match,
+        reason=merge.reason,
+    )
+    return _written(stored)
+
+
+@router.get(
+    "/events/{event_id}/history",
+    summary="An event's history",
+    responses=PROBLEM_RESPONSES,
+)
+async def get_history(db: DatabaseDep, principal: MaybePrincipal, event_id: EventId) -> HistoryOut:
+    """Every version: who, when, why, and what changed (`from`/`to` per field)."""
+    return await history.get_history(db=db, public_id=event_id, principal=principal)
 
 
 __all__ = ["EventFeatureCollection", "respond_with_events", "router"]

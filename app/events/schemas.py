@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.web.schemas import Link, PlaceSummary, PointGeometry
 
@@ -38,7 +38,22 @@ class PlaceEventQuery(BaseModel):
         description="words that must all appear in the description "
         "(Arabic or English; hamza, taa marbuta and diacritics ignored)",
     )
-    status: str | None = Field(None, description="draft, published (default), retracted")
+    status: str | None = Field(
+        None,
+        description="published (default), retracted, draft (drafts need a key: an analyst "
+        "sees its own, an editor all)",
+    )
+    updated_since: str | None = Field(
+        None,
+        description="RFC 3339 date-time: events changed at or after it (for exact sync, "
+        "use /changes)",
+        examples=["2024-05-01T00:00:00Z"],
+    )
+    as_of: str | None = Field(
+        None,
+        description="RFC 3339 date-time: the events as they stood then (from their history)",
+        examples=["2024-05-01T00:00:00Z"],
+    )
     limit: str | None = Field(
         None,
         description="page size, default 100, larger than 10000 "
@@ -122,6 +137,7 @@ class EventDetailProperties(EventProperties):
     places: list[EventPlaceOut]
     reports: list[EventReportOut]
     retraction_reason: str | None
+    merged_into: str | None
 
 
 class EventDetail(BaseModel):
@@ -129,3 +145,140 @@ class EventDetail(BaseModel):
     id: str
     geometry: PointGeometry
     properties: EventDetailProperties
+
+
+# What a client may write. Fields the server sets are refused by name, not ignored, so that a
+# client never believes it changed a version, an author or a status it cannot change.
+READ_ONLY = frozenset(
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "retraction_reason",
+        "merged_into",
+        "place_name",
+        "place_name_ar",
+        "places",
+    }
+)
+PCODE = r"^SY(0[1-9]|1[0-4])$"
+
+
+def _refuse_read_only(value: object) -> object:
+    if isinstance(value, dict):
+        for name in sorted(READ_ONLY & value.keys()):
+            raise ValueError(f"'{name}' is set by the server and cannot be written")
+    return value
+
+
+class ActorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    side: Literal["actor1", "actor2", "assoc_actor_1", "assoc_actor_2"] = "actor1"
+
+
+class ReportLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(max_length=64, description="a report's id (rp_...)")
+    quote: str | None = Field(None, max_length=5000, description="the words that tell of it")
+
+
+class EventPropertiesIn(BaseModel):
+    """An event as analysts write it (ACLED's fields and taxonomy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_date: date
+    time_precision: int = Field(1, ge=1, le=3, description="1 day, 2 week, 3 month (or year)")
+    event_type: str = Field(max_length=100)
+    sub_event_type: str = Field(max_length=100)
+    description: str = Field("", max_length=20000)
+    fatalities: int | None = Field(None, ge=0, le=1_000_000)
+    geo_precision: int = Field(1, ge=1, le=3, description="1 the place, 2 near it, 3 a region")
+    place_id: str | None = Field(None, max_length=200, description="a gazetteer place id")
+    governorate_pcode: str | None = Field(
+        None, pattern=PCODE, description="from the location when absent"
+    )
+    actor1: str | None = Field(None, max_length=300, description="shorthand for actors[actor1]")
+    actor2: str | None = Field(None, max_length=300, description="shorthand for actors[actor2]")
+    actors: list[ActorIn] | None = Field(None, max_length=50)
+    reports: list[ReportLinkIn] | None = Field(None, max_length=200)
+    source: str = Field("analyst", min_length=1, max_length=100)
+    source_id: str | None = Field(None, max_length=200)
+    status: Literal["draft", "published"] | None = Field(
+        None, description="editors only; new events are drafts unless an editor says otherwise"
+    )
+
+    _read_only = model_validator(mode="before")(_refuse_read_only)
+
+
+class WritePoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=3, description="[lon, lat]")
+
+    @field_validator("coordinates")
+    @classmethod
+    def _lon_lat(cls, value: list[float]) -> list[float]:
+        lon, lat = value[0], value[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValueError("coordinates are [longitude, latitude] within -180..180, -90..90")
+        return value[:2]
+
+
+class EventIn(BaseModel):
+    """A new event: a GeoJSON Feature with a Point (RFC 7946, lon/lat)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Feature"]
+    geometry: WritePoint
+    properties: EventPropertiesIn
+
+    _read_only = model_validator(mode="before")(_refuse_read_only)
+
+
+class EventPatch(BaseModel):
+    """A JSON merge patch (RFC 7396) of an event: members given replace, null removes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Feature"] | None = None
+    geometry: WritePoint | None = None
+    properties: dict[str, Any] | None = Field(
+        None, description="any writable property of an event; status is not (use publish)"
+    )
+
+    _read_only = model_validator(mode="before")(_refuse_read_only)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(max_length=64, description="the original event's id")
+    reason: str | None = Field(None, max_length=2000)
+
+
+class FieldChange(BaseModel):
+    before: Any = Field(alias="from")
+    after: Any = Field(alias="to")
+
+
+class VersionOut(BaseModel):
+    version: int
+    op: Literal["create", "update", "publish", "retract", "merge"]
+    changed_at: datetime
+    changed_by: str | None
+    reason: str | None
+    changes: dict[str, FieldChange]
+
+
+class HistoryOut(BaseModel):
+    id: str
+    versions: list[VersionOut]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.auth.service import Principal
 from app.db import Database
 from app.errors import Gone, InvalidParameter, NotFound
-from app.events import repository
+from app.events import policy, repository
 from app.events.filters import CURSOR_KIND, EventFilters, Page
 from app.events.repository import PlaceRef
 from app.web.cursor import encode_cursor
@@ -43,9 +45,16 @@ def _split_page(rows: list[Any], page: Page) -> tuple[list[Any], str | None]:
 
 
 async def list_events(
-    *, db: Database, filters: EventFilters, page: Page, csv: bool, place_in_path: bool = False
+    *,
+    db: Database,
+    filters: EventFilters,
+    page: Page,
+    csv: bool,
+    principal: Principal | None = None,
+    place_in_path: bool = False,
 ) -> EventPage:
     """One page of events, as Feature JSON strings or CSV rows, newest first."""
+    policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
         place = await _place(conn, filters, from_path=place_in_path)
         fetch = repository.fetch_csv_rows if csv else repository.fetch_features
@@ -55,28 +64,47 @@ async def list_events(
 
 
 async def check_export(
-    *, db: Database, filters: EventFilters, place_in_path: str | None = None
+    *,
+    db: Database,
+    filters: EventFilters,
+    principal: Principal | None = None,
+    place_in_path: str | None = None,
 ) -> None:
     """Validate what needs the database before a stream starts and a 200 is sent."""
+    policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
         await _place(conn, filters, from_path=place_in_path is not None)
 
 
 async def export_events(*, db: Database, filters: EventFilters, csv: bool) -> AsyncIterator[Any]:
-    """Every matching event, streamed from a server-side cursor."""
+    """Every matching event, streamed from a server-side cursor (after ``check_export``)."""
     async with db.read_connection() as conn:
         place = await _place(conn, filters, from_path=False)
         async for row in repository.stream(conn, filters, place, csv=csv):
             yield row[2:] if csv else row.feature
 
 
-async def get_event(*, db: Database, public_id: str) -> str:
-    """One event as a Feature with its places, reports (quotes) and actors."""
+async def get_event(
+    *,
+    db: Database,
+    public_id: str,
+    principal: Principal | None = None,
+    as_of: datetime | None = None,
+) -> tuple[str, int]:
+    """One event as a Feature with its places, reports (quotes) and actors, and its version;
+    with ``as_of``, as it stood then."""
     async with db.read_connection() as conn:
-        row = await repository.fetch_detail(conn, public_id)
+        row = await repository.fetch_detail(conn, public_id, as_of)
     if row is None:
-        raise NotFound(f"no event with id '{public_id}'")
+        when = f" at {as_of.isoformat()}" if as_of else ""
+        raise NotFound(f"no event with id '{public_id}'{when}")
+    policy.check_visible(public_id, principal, row.status, row.created_by)
     if row.status == "retracted":
+        if row.merged_into:
+            raise Gone(
+                f"event '{public_id}' was merged into '{row.merged_into}'",
+                headers={"Link": f'</events/{row.merged_into}>; rel="canonical"'},
+                merged_into=row.merged_into,
+            )
         raise Gone(f"event '{public_id}' was retracted: {row.retraction_reason}")
-    feature: str = row.feature
-    return feature
+    return str(row.feature), int(row.version)

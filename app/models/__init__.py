@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.models.auth import ApiKey, IdempotencyKey
 from app.models.events import (
     Actor,
     Event,
@@ -25,6 +26,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Actor",
+    "ApiKey",
     "Event",
     "EventActor",
     "EventPlace",
@@ -32,6 +34,7 @@ __all__ = [
     "EventType",
     "EventVersion",
     "Governorate",
+    "IdempotencyKey",
     "Place",
     "PlaceName",
     "Report",

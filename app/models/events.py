@@ -6,9 +6,30 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, Computed, DateTime, ForeignKeyConstraint, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import UserDefinedType
 from sqlmodel import Field, SQLModel
+
+
+class Xid8(UserDefinedType[str]):
+    """PostgreSQL's 64-bit transaction id, which orders the change feed."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid8"
 
 
 def _timestamp() -> Any:
@@ -109,6 +130,7 @@ class EventVersion(SQLModel, table=True):
     """Written by a database trigger on every insert and update of ``events``."""
 
     __tablename__ = "event_versions"
+    __table_args__ = (Index("ix_event_versions_txid_seq", "txid", "seq"),)
 
     event_id: int = Field(foreign_key="events.id", primary_key=True)
     version: int = Field(primary_key=True)
@@ -117,7 +139,11 @@ class EventVersion(SQLModel, table=True):
     changed_at: datetime | None = _timestamp()
     changed_by: str | None = None
     change_reason: str | None = None
+    # The writing transaction and the order within it: the change feed's sort key.
     txid: str | None = Field(
         default=None,
-        sa_column=Column(Text, nullable=False, server_default=text("pg_current_xact_id()::text")),
+        sa_column=Column(Xid8(), nullable=False, server_default=text("pg_current_xact_id()")),
     )
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), nullable=False))
+    # The API request (se.write) that wrote it: links it writes complete this version.
+    write_id: str | None = None

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from app.auth.dependencies import MaybePrincipal
 from app.db import DatabaseDep
 from app.errors import InvalidParameter
 from app.events.router import LIST_RESPONSES, respond_with_events
@@ -99,8 +100,9 @@ async def get_place(db: DatabaseDep, place_id: PlaceId) -> Response:
 async def place_events(
     request: Request,
     db: DatabaseDep,
+    principal: MaybePrincipal,
     place_id: PlaceId,
     _query: Annotated[PlaceEventQuery, Query()],
 ) -> Response:
     """Events linked to the place or inside its area; `radius_km` widens to a distance."""
-    return await respond_with_events(request, db, place_in_path=place_id)
+    return await respond_with_events(request, db, principal, place_in_path=place_id)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from app.auth.dependencies import Analyst
 from app.db import DatabaseDep
 from app.reports import service
 from app.reports.schemas import ReportIn, ReportOut
 from app.web.responses import RawJSONResponse
-from app.web.schemas import PROBLEM_RESPONSES
+from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(tags=["reports"])
 
@@ -34,17 +35,20 @@ async def get_report(db: DatabaseDep, report_id: Annotated[str, Path(max_length=
     status_code=201,
     response_model=ReportOut,
     responses={
-        **PROBLEM_RESPONSES,
+        **AUTH_RESPONSES,
         200: {"description": "Already stored (same text or url)"},
-        413: PROBLEM_RESPONSES[400] | {"description": "Body too large"},
+        413: problem_response("Body too large"),
     },
     response_class=RawJSONResponse,
 )
-async def post_report(request: Request, db: DatabaseDep, report: ReportIn) -> Response:
+async def post_report(
+    request: Request, db: DatabaseDep, principal: Analyst, report: ReportIn
+) -> Response:
     """Store a report, link every place it names (exact words and offsets), find its focus
-    and propose draft events; a report already stored (same text or url) is returned as is."""
+    and propose draft events (the caller's drafts); a report already stored (same text or
+    url) is returned as is."""
     stored, body = await service.create_report(
-        db=db, cache=request.app.state.snapshots, report_in=report
+        db=db, cache=request.app.state.snapshots, report_in=report, author=principal.name
     )
     return RawJSONResponse(
         body,

@@ -83,7 +83,7 @@ def _instant(name: str, raw: str) -> date:
         if _DATETIME.match(raw):
             parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T"))
             return parsed.astimezone(UTC).date()
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # overflow: a UTC day before year 1 or after 9999
         raise InvalidParameter(name, f"'{raw}' is not a valid date: {exc}") from None
     raise InvalidParameter(
         name,
@@ -143,3 +143,21 @@ def parse_bool(raw: str | None, name: str) -> bool:
 
 def split_list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_timestamp(raw: str, name: str) -> datetime:
+    """An RFC 3339 date-time (a date alone is its midnight UTC), as an aware datetime."""
+    raw = raw.strip()
+    try:
+        if _DATE.match(raw):
+            return datetime.combine(date.fromisoformat(raw), datetime.min.time(), UTC)
+        if _DATETIME.match(raw):
+            parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T"))
+            # In UTC here, so an instant before year 1 or after 9999 there is a 400 (not the
+            # database driver's overflow, a 500).
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidParameter(name, f"'{raw}' is not a valid date-time: {exc}") from None
+    raise InvalidParameter(
+        name, f"'{raw}' is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z)"
+    )

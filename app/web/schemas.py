@@ -64,3 +64,20 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         "content": {"application/problem+json": {}},
     },
 }
+
+
+def problem_response(description: str) -> dict[str, object]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+PROBLEM_RESPONSES[429] = problem_response("Too many requests; see Retry-After")
+
+AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
+    **PROBLEM_RESPONSES,
+    401: problem_response("No API key, or an unknown or revoked one"),
+    403: problem_response("The key's role may not do this"),
+}

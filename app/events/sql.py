@@ -1,0 +1,129 @@
+"""SQL fragments shared by every event query: PostGIS writes each Feature's JSON.
+
+An event comes from one of two sources, both aliased ``e`` with the columns of ``events``:
+the live table, or its history (``event_versions``: each version's row rebuilt with
+``jsonb_populate_record``, and the version's whole snapshot as ``e._data``). Actors and
+linked places come from the link tables for the one and from the snapshot for the other, so
+that every list, detail, export and the change feed are the same SQL over either source.
+"""
+
+from __future__ import annotations
+
+ACTORS_LIVE = """
+LEFT JOIN LATERAL (
+  SELECT json_agg(json_build_object('name', a.name, 'side', ea.side)
+                  ORDER BY ea.side, a.name) AS actors,
+         string_agg(a.name, '; ' ORDER BY a.name) FILTER (WHERE ea.side = 'actor1') AS actor1,
+         string_agg(a.name, '; ' ORDER BY a.name) FILTER (WHERE ea.side = 'actor2') AS actor2
+  FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
+  WHERE ea.event_id = e.id
+) ac ON true
+LEFT JOIN places p ON p.id = e.place_id
+"""
+
+ACTORS_HISTORICAL = """
+LEFT JOIN LATERAL (
+  SELECT json_agg(json_build_object('name', x.name, 'side', x.side)
+                  ORDER BY x.side, x.name) AS actors,
+         string_agg(x.name, '; ' ORDER BY x.name) FILTER (WHERE x.side = 'actor1') AS actor1,
+         string_agg(x.name, '; ' ORDER BY x.name) FILTER (WHERE x.side = 'actor2') AS actor2
+  FROM jsonb_to_recordset(e._data->'actors') AS x(name text, side text)
+) ac ON true
+LEFT JOIN places p ON p.id = e.place_id
+"""
+
+# The latest version of every event at :as_of.
+HISTORICAL_SOURCE = """(
+  SELECT r.*, v.data AS _data
+  FROM (SELECT DISTINCT ON (event_id) data FROM event_versions
+        WHERE changed_at <= :as_of ORDER BY event_id, version DESC) v
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::events, v.data) r
+) e"""
+
+PROPERTIES = """
+  'event_date', e.event_date, 'time_precision', e.time_precision,
+  'event_type', e.event_type, 'sub_event_type', e.sub_event_type,
+  'description', e.description, 'fatalities', e.fatalities,
+  'geo_precision', e.geo_precision, 'governorate_pcode', e.governorate_pcode,
+  'place_id', e.place_id, 'place_name', p.name_en, 'place_name_ar', p.name_ar,
+  'actor1', ac.actor1, 'actor2', ac.actor2, 'actors', coalesce(ac.actors, '[]'::json),
+  'source', e.source, 'status', e.status, 'version', e.version,
+  'created_at', e.created_at, 'updated_at', e.updated_at
+"""
+
+FEATURE = f"""
+json_build_object(
+  'type', 'Feature', 'id', e.public_id,
+  'geometry', ST_AsGeoJSON(e.geom, 6)::json,
+  'properties', json_build_object({PROPERTIES})
+)::text
+"""
+
+CSV_COLUMNS = (
+    "id",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "governorate_pcode",
+    "place_id",
+    "place_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+    "description",
+    "status",
+    "version",
+    "updated_at",
+)
+CSV_SELECT = """
+e.public_id AS id, e.event_date, e.time_precision, e.event_type, e.sub_event_type,
+ac.actor1, ac.actor2, e.governorate_pcode, e.place_id, p.name_en AS place_name,
+round(ST_Y(e.geom)::numeric, 6) AS latitude, round(ST_X(e.geom)::numeric, 6) AS longitude,
+e.geo_precision, e.fatalities, e.description, e.status, e.version, e.updated_at
+"""
+
+_PLACES_LIVE = """SELECT ep.place_id, ep.role, 1 FROM event_places ep
+              WHERE ep.event_id = e.id AND ep.role <> 'primary'"""
+_PLACES_HISTORICAL = """SELECT x.id, x.role, 1
+              FROM jsonb_to_recordset(e._data->'places') AS x(id text, role text)
+              WHERE x.role <> 'primary'"""
+_REPORTS_LIVE = "event_reports er JOIN reports r ON r.id = er.report_id WHERE er.event_id = e.id"
+_REPORTS_HISTORICAL = """jsonb_array_elements_text(e._data->'reports') AS hr(public_id)
+      JOIN reports r ON r.public_id = hr.public_id
+      LEFT JOIN event_reports er ON er.event_id = e.id AND er.report_id = r.id"""
+
+
+def detail_feature(*, historical: bool) -> str:
+    """One event with its places, reports (quotes) and actors, as Feature JSON text."""
+    places = _PLACES_HISTORICAL if historical else _PLACES_LIVE
+    reports = _REPORTS_HISTORICAL if historical else _REPORTS_LIVE
+    return f"""json_build_object(
+  'type', 'Feature', 'id', e.public_id,
+  'geometry', ST_AsGeoJSON(e.geom, 6)::json,
+  'properties', json_build_object({PROPERTIES},
+    'places', coalesce((
+      SELECT json_agg(json_build_object(
+        'role', x.role, 'id', pl.id, 'name_en', pl.name_en, 'name_ar', pl.name_ar,
+        'kind', pl.kind, 'longitude', round(ST_X(pl.geom)::numeric, 6),
+        'latitude', round(ST_Y(pl.geom)::numeric, 6),
+        'governorate_pcode', pl.governorate_pcode) ORDER BY x.ord, pl.id)
+      FROM (SELECT e.place_id AS place_id, 'primary' AS role, 0 AS ord
+              WHERE e.place_id IS NOT NULL
+            UNION
+            {places}) x
+      JOIN places pl ON pl.id = x.place_id), '[]'::json),
+    'reports', coalesce((
+      SELECT json_agg(json_build_object(
+        'id', r.public_id, 'title', r.title, 'url', r.url, 'source', r.source,
+        'language', r.language, 'published_at', r.published_at,
+        'quote', er.quote, 'quote_start', er.quote_start, 'quote_end', er.quote_end)
+        ORDER BY r.published_at, r.id)
+      FROM {reports}), '[]'::json),
+    'retraction_reason', e.retraction_reason,
+    'merged_into', (SELECT m.public_id FROM events m WHERE m.id = e.merged_into_id)
+  )
+)::text"""
