@@ -47,6 +47,11 @@ class InvalidBody(DomainError):
     slug = "invalid-body"
     title = "Invalid request body"
 
+    @classmethod
+    def at(cls, name: str, reason: str) -> InvalidBody:
+        """A problem with one member of the body, named as in ``invalid_params``."""
+        return cls(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
+
 
 class Unauthorized(DomainError):
     status = 401
@@ -134,6 +139,14 @@ def _loc_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _invalid_param(error: Any) -> dict[str, str]:
+    if error["type"] == "json_invalid":
+        # FastAPI's loc is ("body", <character offset>): the body is what cannot be read.
+        why = (error.get("ctx") or {}).get("error", "")
+        return {"name": "body", "reason": f"not JSON ({why} at character {error['loc'][-1]})"}
+    return {"name": _loc_name(error["loc"]), "reason": error["msg"]}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -150,7 +163,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         # OGC API - Features and our contract say 400 for a bad parameter, not FastAPI's 422.
-        params = [{"name": _loc_name(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        params = [_invalid_param(e) for e in exc.errors()]
         where = "body" if any(e["loc"][:1] == ("body",) for e in exc.errors()) else "parameter"
         detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
         slug, title = (

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.web.cursor import encode_cursor
+from tests.conftest import Keys
 from tests.factories import add_event
 
 BAD_EVENT_QUERIES = [
@@ -25,6 +26,10 @@ BAD_EVENT_QUERIES = [
     ("datetime=2017-01-01T10:00:00", "datetime"),  # RFC 3339 needs an offset
     ("datetime=2018-01-01/2017-01-01", "datetime"),
     ("datetime=../..", "datetime"),
+    ("datetime=0001-01-01T00:00:00%2B01:00", "datetime"),  # its UTC day is in year 0
+    ("datetime=2017-01-01/9999-12-31T23:00:00-01:00", "datetime"),  # and this one in 10000
+    ("updated_since=0001-01-01T00:00:00%2B01:00", "updated_since"),
+    ("as_of=9999-12-31T23:59:59-01:00", "as_of"),
     ("datetime=2017-01-01/2017-02-01/2017-03-01", "datetime"),
     ("limit=0", "limit"),
     ("limit=-5", "limit"),
@@ -115,6 +120,18 @@ async def test_a_retracted_event_is_410_with_its_reason(
     response = await client.get(f"/events/{event.public_id}")
     assert_problem(response, 410)
     assert "test retraction" in response.json()["detail"]
+
+
+async def test_a_body_that_is_not_json_is_400_naming_the_body(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    response = await client.post(
+        "/reports",
+        content=b'{"body": "x",',
+        headers={"content-type": "application/json", **keys.analyst},
+    )
+    assert_problem(response, 400, "body")
+    assert "character 13" in response.json()["invalid_params"][0]["reason"]
 
 
 async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:

@@ -292,3 +292,17 @@ async def test_writes_need_a_valid_key(client: httpx.AsyncClient, keys: Keys) ->
     assert (
         await client.get("/events", headers={"Authorization": "Bearer nope"})
     ).status_code == 401
+
+
+async def test_governorate_follows_the_nearest_place_without_boundaries(
+    client: httpx.AsyncClient, keys: Keys, session: AsyncSession
+) -> None:
+    await add_place(session, "sy-mayadin-test", 40.45, 35.02, governorate="SY09")
+    near = feature()
+    near["geometry"]["coordinates"] = [40.5, 35.0]
+    response = await client.post("/events", json=near, headers=keys.editor)
+    assert response.json()["properties"]["governorate_pcode"] == "SY09"
+    far = feature()
+    far["geometry"]["coordinates"] = [44.4, 33.3]  # Baghdad: no Syrian place within 30 km
+    response = await client.post("/events", json=far, headers=keys.editor)
+    assert response.json()["properties"]["governorate_pcode"] is None

@@ -138,6 +138,10 @@ async def test_a_third_language_is_stored_without_mentions(client: httpx.AsyncCl
         ({}, "body"),
         ({"body": 42}, "body"),
         ({"body": "x", "published_at": "yesterday"}, "published_at"),
+        # the ends of the driver's range would be stored as -infinity and infinity
+        ({"body": "x", "published_at": "0001-01-01T00:00:00Z"}, "published_at"),
+        ({"body": "x", "published_at": "9999-12-31T23:59:59.999999Z"}, "published_at"),
+        ({"body": "x", "published_at": "0001-01-01T00:00:00+01:00"}, "published_at"),
         ({"body": "x", "url": "not a url"}, "url"),
         ({"body": "x", "language": "fr"}, "language"),
         ({"body": "x", "status": "published"}, "status"),

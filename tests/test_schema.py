@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.taxonomy import EVENT_TYPES, GOVERNORATES
@@ -84,3 +84,73 @@ async def test_every_change_is_a_version_also_by_direct_sql(conn: AsyncConnectio
         await conn.execute(text("SELECT version FROM events WHERE id = :id"), {"id": event_id})
     ).scalar_one()
     assert version == 3
+
+
+async def _versions(conn: AsyncConnection, event_id: int) -> list[tuple[int, str, list[str]]]:
+    rows = await conn.execute(
+        text(
+            "SELECT version, op, ARRAY(SELECT jsonb_array_elements(data->'actors')->>'name')"
+            " FROM event_versions WHERE event_id = :id ORDER BY version"
+        ),
+        {"id": event_id},
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def test_a_link_changed_by_direct_sql_is_a_version_too(conn: AsyncConnection) -> None:
+    event_id = await _insert(conn)
+    actor = (
+        await conn.execute(text("INSERT INTO actors (name) VALUES ('Unit 9') RETURNING id"))
+    ).scalar_one()
+    # A later change (another se.write) gets a version of its own...
+    await conn.execute(text("SELECT set_config('se.write', 'later', true)"))
+    await conn.execute(
+        text("INSERT INTO event_actors (event_id, actor_id, side) VALUES (:e, :a, 'actor1')"),
+        {"e": event_id, "a": actor},
+    )
+    assert await _versions(conn, event_id) == [(1, "create", []), (2, "update", ["Unit 9"])]
+    # ...while links written with the change that made the version complete it.
+    await conn.execute(
+        text("INSERT INTO event_actors (event_id, actor_id, side) VALUES (:e, :a, 'actor2')"),
+        {"e": event_id, "a": actor},
+    )
+    assert await _versions(conn, event_id) == [
+        (1, "create", []),
+        (2, "update", ["Unit 9", "Unit 9"]),
+    ]
+
+
+async def test_history_cannot_be_rewritten(conn: AsyncConnection) -> None:
+    event_id = await _insert(conn)
+    await conn.execute(text("SELECT set_config('se.write', 'later', true)"))
+    await conn.execute(text("UPDATE events SET fatalities = 1 WHERE id = :id"), {"id": event_id})
+    role = (await conn.execute(text("SELECT current_user"))).scalar_one()
+    assert role == "syria_events_app", "the API runs as the role that may not write history"
+    for statement in (
+        "UPDATE event_versions SET change_reason = 'forged' WHERE event_id = :id",
+        "DELETE FROM event_versions WHERE event_id = :id",
+        "INSERT INTO event_versions (event_id, version, op, data) VALUES (:id, 99, 'update', '{}')",
+        "DELETE FROM events WHERE id = :id",
+        "TRUNCATE event_versions",
+    ):
+        with pytest.raises(DBAPIError, match="permission denied"):
+            async with conn.begin_nested():
+                await conn.execute(text(statement), {"id": event_id})
+
+
+async def test_history_is_append_only_even_for_its_owner(conn: AsyncConnection) -> None:
+    event_id = await _insert(conn)
+    await conn.execute(text("SELECT set_config('se.write', 'later', true)"))
+    await conn.execute(text("UPDATE events SET fatalities = 1 WHERE id = :id"), {"id": event_id})
+    await conn.execute(text("SET ROLE NONE"))  # the session user: the owner, a superuser here
+    try:
+        for statement in (
+            "UPDATE event_versions SET change_reason = 'forged' WHERE event_id = :id",
+            "DELETE FROM event_versions WHERE event_id = :id",
+            "TRUNCATE event_versions CASCADE",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with conn.begin_nested():
+                    await conn.execute(text(statement), {"id": event_id})
+    finally:
+        await conn.execute(text("SET ROLE syria_events_app"))

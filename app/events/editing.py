@@ -28,10 +28,6 @@ from app.taxonomy import EVENT_TYPES, canonical
 Links = tuple[dict[str, Any], list[tuple[str, str]], list[tuple[int, str | None]]]
 
 
-def _bad(name: str, reason: str) -> InvalidBody:
-    return InvalidBody(f"{name}: {reason}", invalid_params=[{"name": name, "reason": reason}])
-
-
 async def _resolve(
     conn: AsyncConnection, props: EventPropertiesIn, lon: float, lat: float
 ) -> Links:
@@ -39,10 +35,12 @@ async def _resolve(
     the gazetteer; governorate and district follow the place or the boundaries."""
     event_type = canonical(props.event_type, list(EVENT_TYPES))
     if event_type is None:
-        raise _bad("properties.event_type", f"'{props.event_type}' is not an ACLED event type")
+        raise InvalidBody.at(
+            "properties.event_type", f"'{props.event_type}' is not an ACLED event type"
+        )
     sub_type = canonical(props.sub_event_type, list(EVENT_TYPES[event_type]))
     if sub_type is None:
-        raise _bad(
+        raise InvalidBody.at(
             "properties.sub_event_type",
             f"'{props.sub_event_type}' is not a sub-event type of {event_type}",
         )
@@ -50,7 +48,7 @@ async def _resolve(
     if props.place_id is not None:
         place = await repo.find_place(conn, props.place_id)
         if place is None:
-            raise _bad("properties.place_id", f"no place with id '{props.place_id}'")
+            raise InvalidBody.at("properties.place_id", f"no place with id '{props.place_id}'")
     located = await repo.locate(conn, lon, lat)
     values: dict[str, Any] = {
         "event_date": props.event_date,
@@ -77,7 +75,7 @@ async def _resolve(
         known = await repo.find_reports(conn, [r.id for r in props.reports])
         for link in props.reports:
             if link.id not in known:
-                raise _bad("properties.reports", f"no report with id '{link.id}'")
+                raise InvalidBody.at("properties.reports", f"no report with id '{link.id}'")
             reports.append((known[link.id], link.quote))
     return values, sorted(set(actors), key=lambda a: (a[1], a[0])), reports
 
@@ -167,7 +165,9 @@ async def patch_event(
     changes = patch.model_dump(exclude_unset=True)
     props_patch = changes.get("properties") or {}
     if "status" in props_patch:
-        raise _bad("properties.status", "use POST /events/{id}/publish or DELETE /events/{id}")
+        raise InvalidBody.at(
+            "properties.status", "use POST /events/{id}/publish or DELETE /events/{id}"
+        )
     async with db.session() as session:
         conn = await session.connection()
         row = await _locked(conn, public_id)
@@ -255,7 +255,7 @@ async def merge_event(
     """Merge a duplicate into its original: the original gains its sources, places and
     actors; the duplicate is retracted pointing at it; both keep their histories."""
     if into == public_id:
-        raise _bad("into", "an event cannot be merged into itself")
+        raise InvalidBody.at("into", "an event cannot be merged into itself")
     async with db.session() as session:
         conn = await session.connection()
         # Both rows locked in one order, so that two crossed merges cannot deadlock.

@@ -54,12 +54,17 @@ async def find_place(conn: AsyncConnection, place_id: str) -> Row[Any] | None:
 
 
 async def locate(conn: AsyncConnection, lon: float, lat: float) -> Row[Any]:
-    """Governorate and district whose imported boundaries contain the point, if any."""
+    """Governorate and district whose imported boundaries contain the point; without
+    boundaries, the governorate of the nearest Syrian place within about 30 km."""
     sql = f"""
     SELECT
-      (SELECT coalesce(pcode, governorate_pcode) FROM places
-        WHERE kind = 'governorate' AND area IS NOT NULL AND ST_Intersects(area, {_POINT})
-        LIMIT 1) AS governorate_pcode,
+      coalesce(
+        (SELECT coalesce(pcode, governorate_pcode) FROM places
+          WHERE kind = 'governorate' AND area IS NOT NULL AND ST_Intersects(area, {_POINT})
+          LIMIT 1),
+        (SELECT governorate_pcode FROM places
+          WHERE governorate_pcode IS NOT NULL AND geom && ST_Expand({_POINT}, 0.3)
+          ORDER BY geom <-> {_POINT} LIMIT 1)) AS governorate_pcode,
       (SELECT pcode FROM places
         WHERE kind = 'district' AND area IS NOT NULL AND ST_Intersects(area, {_POINT})
         LIMIT 1) AS district_pcode

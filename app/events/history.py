@@ -44,10 +44,11 @@ def _fields(data: dict[str, Any], merged_into: str | None) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, FieldChange]:
+    # A new event lists what it has: no empty link lists.
     return {
         name: FieldChange.model_validate({"from": before.get(name), "to": after[name]})
         for name in FIELDS
-        if before.get(name) != after[name]
+        if before.get(name) != after[name] and (before or after[name] != [])
     }
 
 

@@ -177,7 +177,11 @@ def _written(stored: StoredResponse) -> Response:
     summary="Create an event",
     status_code=201,
     response_model=EventDetail,
-    responses={**AUTH_RESPONSES, 409: problem_response("source and source_id exist already")},
+    responses={
+        **AUTH_RESPONSES,
+        409: problem_response("source and source_id exist already"),
+        422: problem_response("The Idempotency-Key was used for another request"),
+    },
     response_class=GeoJSONResponse,
 )
 async def create_event(

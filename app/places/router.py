@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 
-from app.auth.dependencies import MaybePrincipal
+from app.auth.dependencies import Editor, MaybePrincipal
 from app.db import DatabaseDep
 from app.errors import InvalidParameter
 from app.events.router import LIST_RESPONSES, respond_with_events
 from app.events.schemas import EventFeatureCollection, PlaceEventQuery
-from app.places import service
-from app.places.schemas import PlaceFeature, PlaceFeatureCollection, PlaceQuery
+from app.places import editing, service
+from app.places.schemas import (
+    PlaceFeature,
+    PlaceFeatureCollection,
+    PlaceIn,
+    PlaceQuery,
+    PlaceWrite,
+)
 from app.taxonomy import PLACE_KINDS
 from app.web.cursor import decode_cursor
 from app.web.links import url_with
 from app.web.params import parse_bbox, parse_limit, parse_point, parse_positive, split_list
 from app.web.render import feature_collection
 from app.web.responses import GeoJSONResponse
-from app.web.schemas import PROBLEM_RESPONSES
+from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(tags=["places"])
 GEOJSON = "application/geo+json"
@@ -106,3 +112,34 @@ async def place_events(
 ) -> Response:
     """Events linked to the place or inside its area; `radius_km` widens to a distance."""
     return await respond_with_events(request, db, principal, place_in_path=place_id)
+
+
+@router.post(
+    "/places",
+    summary="Add a place",
+    status_code=201,
+    response_model=PlaceFeature,
+    responses={**AUTH_RESPONSES, 409: problem_response("The id is taken")},
+    response_class=GeoJSONResponse,
+)
+async def create_place(db: DatabaseDep, _editor: Editor, place: PlaceIn) -> Response:
+    """A new gazetteer place (editors); reports geoparsed from now on can name it."""
+    feature = await editing.create_place(db=db, place=place)
+    return GeoJSONResponse(feature, status_code=201, headers={"Location": f"/places/{place.id}"})
+
+
+@router.patch(
+    "/places/{place_id}",
+    summary="Correct a place",
+    response_model=PlaceFeature,
+    responses={**AUTH_RESPONSES, 404: PROBLEM_RESPONSES[404]},
+    response_class=GeoJSONResponse,
+)
+async def patch_place(
+    db: DatabaseDep,
+    _editor: Editor,
+    place_id: PlaceId,
+    patch: Annotated[PlaceWrite, Body(media_type="application/merge-patch+json")],
+) -> Response:
+    """Names, kind, location, governorate, population or aliases (editors; merge patch)."""
+    return GeoJSONResponse(await editing.patch_place(db=db, place_id=place_id, patch=patch))

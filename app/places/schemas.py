@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.events.schemas import PCODE, WritePoint
 from app.web.schemas import Link, PlaceSummary, PointGeometry
 
 
@@ -47,3 +48,28 @@ class PlaceFeatureCollection(BaseModel):
     numberReturned: int
     timeStamp: datetime
     links: list[Link]
+
+
+class PlaceWrite(BaseModel):
+    """What editors may change of a place; in a PATCH every member is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_en: str | None = Field(None, min_length=1, max_length=300)
+    name_ar: str | None = Field(None, min_length=1, max_length=300)
+    kind: str | None = Field(None, description="airport, city, village, ... (see /places?kind=)")
+    geometry: WritePoint | None = None
+    governorate_pcode: str | None = Field(None, pattern=PCODE)
+    population: int | None = Field(None, ge=0, le=50_000_000)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+        None, max_length=200, description="other names, any script; replaces the list"
+    )
+
+
+class PlaceIn(PlaceWrite):
+    """A new gazetteer place."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._:-]{0,127}$", examples=["sy-hazano"])
+    name_en: str = Field(min_length=1, max_length=300)
+    kind: str
+    geometry: WritePoint

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.web.schemas import PlaceSummary
 
@@ -65,3 +65,21 @@ class ReportIn(BaseModel):
     language: Literal["ar", "en", "und"] | None = Field(
         None, description="detected from the text when absent"
     )
+
+    @field_validator("published_at")
+    @classmethod
+    def _storable(cls, value: datetime | None) -> datetime | None:
+        """Strictly inside years 1..9999 in UTC: asyncpg stores the two ends of that range as
+        -infinity and infinity, and an offset can push an instant past them."""
+        if value is None:
+            return None
+        try:
+            utc = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or utc in (
+            datetime.min.replace(tzinfo=UTC),
+            datetime.max.replace(tzinfo=UTC),
+        ):
+            raise ValueError("must fall strictly within the years 1 to 9999 in UTC")
+        return value
