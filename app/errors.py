@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("app.errors")
 
@@ -147,6 +148,19 @@ def _invalid_param(error: Any) -> dict[str, str]:
     return {"name": _loc_name(error["loc"]), "reason": error["msg"]}
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route answers at this path (asked of the router, which knows)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
@@ -177,7 +191,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         slug = title.lower().replace(" ", "-")
-        return problem(exc.status_code, slug, title, str(exc.detail), request.url.path)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # RFC 9110 15.5.6: Allow lists every method of the path; Starlette's names only
+            # those of the first route it matched (GET /places, not POST /places).
+            headers["Allow"] = _allowed_methods(request)
+        return problem(
+            exc.status_code, slug, title, str(exc.detail), request.url.path, headers=headers
+        )
 
     @app.exception_handler(PoolTimeoutError)
     async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
