@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +16,24 @@ from app.cli.main import migrate
 from app.db import async_url
 
 BENCH_DB = "syria_events_bench"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"
+
+
+def migration_hashes() -> dict[str, str]:
+    """Each migration file's SHA-256: a migration edited in place after the load (alembic
+    would not apply it again) means a reload; a new one is simply applied."""
+    return {
+        f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+        for f in sorted(MIGRATIONS.glob("*.py"))
+    }
+
+
+def _same_migrations(note: dict[str, Any]) -> bool:
+    loaded = note.get("migrations")
+    if not isinstance(loaded, dict):
+        return False
+    now = migration_hashes()
+    return all(now.get(name) == digest for name, digest in loaded.items())
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -81,7 +101,12 @@ async def _ensure(server_url: str, events: int, fresh: bool) -> tuple[str, bool,
     try:
         if await _exists(admin):
             note = await read_note(admin)
-            if not fresh and note.get("events") == events and await _bench_events(url) == events:
+            if (
+                not fresh
+                and note.get("events") == events
+                and _same_migrations(note)
+                and await _bench_events(url) == events
+            ):
                 return url, True, note
             await admin.execute(f"DROP DATABASE {BENCH_DB} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {BENCH_DB}")
@@ -91,14 +116,18 @@ async def _ensure(server_url: str, events: int, fresh: bool) -> tuple[str, bool,
 
 
 def prepare(server_url: str, events: int, *, fresh: bool = False) -> Prepared:
-    """Reuse the bench database if it holds ``events`` bench events (and not ``fresh``),
-    else make it anew.
+    """Reuse the bench database if it holds ``events`` bench events loaded under the same
+    migration files (and not ``fresh``), else make it anew.
 
     Either way it is migrated to head (alembic is a no-op when it is already there), so a
-    new index in a later migration is picked up without a reload.
+    new index in a later migration is picked up without a reload; the note then records the
+    new migration too.
     """
     url, reused, note = asyncio.run(_ensure(server_url, events, fresh))
     migrate(url)
+    if reused and note.get("migrations") != migration_hashes():
+        note = {**note, "migrations": migration_hashes()}
+        asyncio.run(write_note(url, note))
     return Prepared(url=url, reused=reused, note=note)
 
 

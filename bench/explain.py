@@ -38,6 +38,7 @@ class Shape:
     name: str
     params: dict[str, str]
     kind: str  # "page" (fetch_features, LIMIT) or "export_csv" / "export_ndjson" (stream)
+    path: str = "/events"  # what the request names, for explain.txt
 
 
 @dataclass
@@ -146,19 +147,31 @@ async def mid_cursor(url: str) -> str:
 
 
 async def explain_all(url: str, log: Callable[[str], None]) -> list[Plan]:
-    """EXPLAIN (ANALYZE, BUFFERS) each shape on a connection set up as the app sets it up."""
+    """EXPLAIN (ANALYZE, BUFFERS) each read shape."""
+    return await explain_each(url, shapes(await mid_cursor(url)), log)
+
+
+async def explain_each(
+    url: str, wanted: list[Shape | Plan], log: Callable[[str], None]
+) -> list[Plan]:
+    """EXPLAIN (ANALYZE, BUFFERS) on a connection set up as the app sets it up: of each
+    shape's SQL as ``GET /events`` builds it, or of a plan whose ``sql`` is given."""
     settings = Settings(DATABASE_URL=url)
     engine = make_engine(settings, pool_size=1)
     plans: list[Plan] = []
     try:
         async with engine.connect() as conn:
-            for shape in shapes(await mid_cursor(url)):
-                plan = await _capture(conn, settings, shape)
+            for item in wanted:
+                if isinstance(item, Plan):
+                    plan = item
+                else:
+                    plan = await _capture(conn, settings, item)
                 result = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {plan.sql}"),
                                             plan.params)  # fmt: skip
                 plan.lines = [str(r[0]) for r in result]
                 plans.append(plan)
-                log(f"  {shape.name}: {plan.execution_ms} ms, {', '.join(plan.indexes) or '-'}")
+                log(f"  {plan.shape.name}: {plan.execution_ms} ms, "
+                    f"{', '.join(plan.indexes) or '-'}")  # fmt: skip
     finally:
         await engine.dispose()
     return plans
@@ -169,7 +182,7 @@ def write_text(plans: list[Plan], path: Path) -> None:
     for plan in plans:
         parts += [
             "=" * 100,
-            f"{plan.shape.name}  (GET {'/events?' + urlencode(plan.shape.params)})",
+            f"{plan.shape.name}  (GET {plan.shape.path}?{urlencode(plan.shape.params)})",
             f"indexes: {', '.join(plan.indexes) or '-'}; seq scans: "
             f"{', '.join(plan.seq_scans) or '-'}",
             "-" * 100,

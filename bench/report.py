@@ -98,3 +98,40 @@ def print_tables(console: Console, http: dict[str, Any], matched: dict[str, int]
     for title, per_table in unused.items():
         events_only = {t: i for t, i in per_table.items() if t.startswith("event")}
         console.print(f"{title} (event tables): {events_only}")
+
+
+WRITE_ROWS = {
+    "create": "POST /events",
+    "create_replay": "POST /events, replayed",
+    "create_concurrent": "POST /events, concurrent",
+    "patch": "PATCH /events/{id}",
+    "retract": "DELETE /events/{id}",
+    "history": "GET /events/{id}/history",
+    "changes_first_page": "GET /changes, first page",
+    "changes_near_end": "GET /changes, near the end",
+    "changes_drain": "GET /changes, drain (per page)",
+    "as_of_list": "GET /events?as_of=",
+    "live_list": "GET /events (live)",
+    "as_of_detail": "GET /events/{id}?as_of=",
+    "live_detail": "GET /events/{id} (live)",
+    "updated_since": "GET /events?updated_since=",
+}
+
+
+def print_writes(console: Console, writes: dict[str, Any]) -> None:
+    table = Table(title="Writes, history, change feed and as_of (ms; sequential unless noted)")
+    for col in ("scenario", "requests", "p50", "p95", "max", "rows", "how"):
+        table.add_column(col, justify="left" if col in ("scenario", "how") else "right")
+    for name, label in WRITE_ROWS.items():
+        r = writes["scenarios"].get(name)
+        if r is None:
+            continue
+        rows = r.get("changes", r.get("rows"))
+        table.add_row(label, f"{r['requests']:,}", _ms(r["p50_ms"]), f"{r['p95_ms']:,.1f}",
+                      f"{r['max_ms']:,.1f}", "-" if rows is None else f"{rows:,}",
+                      r["note"])  # fmt: skip
+    console.print(table)
+    for name, p in writes.get("plans", {}).items():
+        console.print(f"EXPLAIN {name}: {p['execution_ms']} ms; indexes "
+                      f"{', '.join(p['indexes']) or '-'}; seq scans "
+                      f"{', '.join(p['seq_scans']) or '-'}")  # fmt: skip

@@ -4,7 +4,9 @@
    else made anew, migrated and filled (bench/load.py).
 2. The real API in a uvicorn subprocess, measured over HTTP (bench/scenarios.py).
 3. EXPLAIN (ANALYZE, BUFFERS) of the same queries (bench/explain.py).
-4. A table on the terminal; bench/results/read.json and bench/results/explain.txt.
+4. Writes, history, the change feed and as_of, on a fresh API process (bench/writes.py),
+   and EXPLAIN of their reads.
+5. Tables on the terminal; bench/results/read.json and bench/results/explain.txt.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from rich.console import Console
 
 from app.settings import Settings
-from bench import database, explain, report, scenarios
+from bench import database, explain, report, scenarios, writes
 from bench.load import load
 from bench.server import ROOT, machine, running_api
 
@@ -38,6 +40,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_EVENTS:,} events, 10 reps")
     parser.add_argument("--reps", type=int, help="timed requests per scenario (default 30)")
     parser.add_argument("--fresh", action="store_true", help="reload even if the data is there")
+    parser.add_argument("--no-writes", action="store_true", help="the read scenarios only")
     args = parser.parse_args(argv)
     args.events = args.events or (QUICK_EVENTS if args.quick else DEFAULT_EVENTS)
     args.reps = args.reps or (10 if args.quick else 30)
@@ -68,6 +71,7 @@ def _database(console: Console, events: int, fresh: bool) -> tuple[str, dict[str
         "events": events,
         "load_s": {k: round(v, 2) for k, v in timings.items()},
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "migrations": database.migration_hashes(),
     }
     asyncio.run(database.write_note(prepared.url, note))
     console.print(f"Loaded in {timings['total_s']:.1f} s.")
@@ -92,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     console.print("EXPLAIN (ANALYZE, BUFFERS) ...")
     plans = asyncio.run(explain.explain_all(url, console.print))
     matched = asyncio.run(explain.matched(url, scenarios.QUERIES))
+    written, write_plans = ({}, []) if args.no_writes else _writes(console, url, args)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    explain.write_text(plans, RESULTS / "explain.txt")
+    explain.write_text(plans + write_plans, RESULTS / "explain.txt")
     unused = report.unused_indexes(plans, usage)
 
     for name, count in matched.items():
@@ -117,16 +122,37 @@ def main(argv: list[str] | None = None) -> int:
             "scans": {f"{u['table']}.{u['index']}": u["scans"] for u in usage},
         },
         "unused_indexes": unused,
+        "writes": written,
         "run_seconds": round(time.perf_counter() - started, 1),
     }
     report.write_json(RESULTS / "read.json", data)
     report.print_tables(console, http, matched, plans, unused)
+    if written:
+        report.print_writes(console, written)
     console.print(
         f"{args.events:,} events; load {note['load_s']['total_s']} s "
         f"(events {note['load_s']['events_s']} s); whole run {data['run_seconds']} s. "
         f"Wrote {_rel(RESULTS / 'read.json')} and {_rel(RESULTS / 'explain.txt')}."
     )
     return 0
+
+
+def _writes(
+    console: Console, url: str, args: argparse.Namespace
+) -> tuple[dict[str, Any], list[explain.Plan]]:
+    """The write scenarios on a fresh API process (after the read ones: they change the data
+    only in ways the read scenarios do not see), and EXPLAIN of their reads."""
+    sizes = writes.QUICK_SIZES if args.quick else writes.Sizes()
+    console.print(
+        f"Writes, history, change feed, as_of ({sizes.creates} + {sizes.concurrent} creates,"
+        f" {sizes.clients} concurrent clients, {sizes.patches} patches) ..."
+    )
+    with running_api(url, RESULTS / "uvicorn-writes.log") as api:
+        written = writes.run_all(api, url, args.reps, 3, console.print, sizes)
+    console.print("EXPLAIN (ANALYZE, BUFFERS) of as_of, the feed and updated_since ...")
+    plans = asyncio.run(explain.explain_each(url, writes.plans(written), console.print))
+    written["plans"] = report.plans_json(plans)
+    return written, plans
 
 
 def _rel(path: Path) -> str:

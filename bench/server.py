@@ -56,8 +56,13 @@ def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) ->
 def running_api(database_url: str, log_path: Path) -> Iterator[Api]:
     """``uvicorn app.main:create_app --factory`` on a free port; stopped on exit or error."""
     port = _free_port()
-    # One client measures the API as fast as it answers: the rate limiter is not under test.
-    env = {**os.environ, "DATABASE_URL": database_url, "SE_RATE_LIMIT_ANON_PER_MIN": "0"}
+    # The bench measures the API as fast as it answers: the rate limiters are not under test.
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SE_RATE_LIMIT_ANON_PER_MIN": "0",
+        "SE_RATE_LIMIT_KEY_PER_MIN": "0",
+    }
     env.pop("SE_DATABASE_URL", None)
     cmd = [
         _uvicorn(), "app.main:create_app", "--factory",

@@ -134,8 +134,12 @@ async def test_a_body_that_is_not_json_is_400_naming_the_body(
     assert "character 13" in response.json()["invalid_params"][0]["reason"]
 
 
-async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
-    assert_problem(await client.delete("/places"), 405)
+async def test_wrong_method_is_405_problem_with_the_allowed_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete("/places")
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST"}
 
 
 @pytest.mark.parametrize(
