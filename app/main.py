@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -25,6 +25,7 @@ from app.reports.router import router as reports_router
 from app.settings import Settings
 from app.web.limits import BodySizeLimit
 from app.web.ratelimit import RateLimit, RateLimiter
+from app.web.strict import reject_unknown_query
 
 DESCRIPTION = """
 Geotagged conflict events in Syria, linked to the reports that describe them and to a
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.settings = settings
     if database is not None:

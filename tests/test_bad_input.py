@@ -161,3 +161,21 @@ async def test_bad_place_parameters_are_400(
     client: httpx.AsyncClient, query: str, name: str
 ) -> None:
     assert_problem(await client.get(f"/places?{query}"), 400, name)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/ev_x?foo=1",
+        "/events/ev_x/history?as_off=2024",
+        "/keys?foo=1",
+        "/places/x?q=1",
+        "/healthz?x",
+    ],
+)
+async def test_unknown_parameters_are_400_on_every_route(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["invalid_params"][0]["reason"] == "unknown parameter"

@@ -189,7 +189,12 @@ async def create_event(
     principal: Analyst,
     event: Annotated[EventIn, Body(media_type="application/geo+json")],
     idempotency_key: Annotated[
-        str | None, Header(description="a retried POST with the same key creates nothing twice")
+        str | None,
+        Header(
+            pattern=r"^[\x21-\x7e]{1,255}$",
+            description="1-255 visible ASCII characters, e.g. a UUID: a retried POST with "
+            "the same key creates nothing twice",
+        ),
     ] = None,
 ) -> Response:
     """A new event from a GeoJSON Feature (Point, lon/lat); a draft unless an editor

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 from app.web.schemas import Link, PlaceSummary, PointGeometry
 
 
@@ -193,13 +194,25 @@ class EventPropertiesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_date: date
-    time_precision: int = Field(1, ge=1, le=3, description="1 day, 2 week, 3 month (or year)")
-    event_type: str = Field(max_length=100)
-    sub_event_type: str = Field(max_length=100)
+    event_date: date = Field(
+        ge=date(1900, 1, 1), description="the day it happened (not in the future)"
+    )
+    time_precision: int = Field(
+        1, strict=True, ge=1, le=3, description="1 day, 2 week, 3 month (or year)"
+    )
+    event_type: str = Field(
+        max_length=100, json_schema_extra={"enum": list(EVENT_TYPES)}, description="ACLED's"
+    )
+    sub_event_type: str = Field(
+        max_length=100,
+        json_schema_extra={"enum": list(SUB_EVENT_TYPES)},
+        description="one of the event type's ACLED sub-event types",
+    )
     description: str = Field("", max_length=20000)
-    fatalities: int | None = Field(None, ge=0, le=1_000_000)
-    geo_precision: int = Field(1, ge=1, le=3, description="1 the place, 2 near it, 3 a region")
+    fatalities: int | None = Field(None, strict=True, ge=0, le=1_000_000)
+    geo_precision: int = Field(
+        1, strict=True, ge=1, le=3, description="1 the place, 2 near it, 3 a region"
+    )
     place_id: str | None = Field(None, max_length=200, description="a gazetteer place id")
     governorate_pcode: str | None = Field(
         None, pattern=PCODE, description="from the location when absent"
@@ -216,12 +229,22 @@ class EventPropertiesIn(BaseModel):
 
     _read_only = model_validator(mode="before")(_refuse_read_only)
 
+    @field_validator("event_date")
+    @classmethod
+    def _not_future(cls, value: date) -> date:
+        # A day of slack: "today" somewhere east of UTC is already tomorrow here.
+        if value > datetime.now(UTC).date() + timedelta(days=1):
+            raise ValueError("an event cannot be dated in the future")
+        return value
+
 
 class WritePoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["Point"]
-    coordinates: list[float] = Field(min_length=2, max_length=3, description="[lon, lat]")
+    coordinates: list[Annotated[float, Field(strict=True, ge=-180, le=180)]] = Field(
+        min_length=2, max_length=3, description="[longitude -180..180, latitude -90..90]"
+    )
 
     @field_validator("coordinates")
     @classmethod
@@ -235,7 +258,25 @@ class WritePoint(BaseModel):
 class EventIn(BaseModel):
     """A new event: a GeoJSON Feature with a Point (RFC 7946, lon/lat)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [40.14, 35.33]},
+                    "properties": {
+                        "event_date": "2017-09-05",
+                        "event_type": "Battles",
+                        "sub_event_type": "Armed clash",
+                        "description": "Clashes near the airport",
+                        "fatalities": 3,
+                        "actor1": "Military Forces of Syria (2000-2024)",
+                    },
+                }
+            ]
+        },
+    )
 
     type: Literal["Feature"]
     geometry: WritePoint
