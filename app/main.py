@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from app.auth.dependencies import require
+from app.auth.dependencies import optional_principal, require
 from app.auth.router import router as keys_router
 from app.changes.router import router as changes_router
 from app.db import Database, make_engine
@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query)],
+        # A key, when one is sent, is checked on every route: a bad key is a 401 everywhere
+        # and never buys a rate-limit bucket of its own.
+        dependencies=[Depends(reject_unknown_query), Depends(optional_principal)],
     )
     app.state.settings = settings
     if database is not None:

@@ -156,3 +156,9 @@ def test_idle_buckets_are_dropped_and_their_number_is_capped() -> None:
     for n in range(500):
         buckets.take(f"2001:db8::{n:x}", now=700.0)
     assert len(buckets) == 100
+
+
+async def test_a_made_up_key_is_a_401_on_every_route(client: httpx.AsyncClient) -> None:
+    bearer = {"Authorization": "Bearer se_made-up"}
+    for path in ("/places", "/events", "/changes", "/healthz"):
+        assert (await client.get(path, headers=bearer)).status_code == 401, path

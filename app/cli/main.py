@@ -225,6 +225,9 @@ def serve(
         f"curl '{base}/events?governorate=SY09&f=csv'",
         f"curl -G '{base}/places' --data-urlencode 'q=دير الزور'",
         f"curl '{base}/readyz'",
+        f"curl '{base}/changes?limit=100'",
+        "writes: .venv/bin/syria-events keys create --name you --role editor  (then "
+        "Authorization: Bearer <key>)",
     ):
         console.print(f"  {example}", soft_wrap=True, highlight=False, markup=False)
     grace_s = Settings().shutdown_grace_s
