@@ -1,4 +1,5 @@
-"""Read-path benchmark: a synthetic 200k-event database, the real API over HTTP, EXPLAIN.
+"""Benchmark: a synthetic 200k-event database, the real API over HTTP (reads, then writes,
+history, the change feed and as_of), EXPLAIN.
 
 Run with ``make bench`` or ``python -m bench.run [--events N] [--quick]``; results go to
 ``bench/results/`` (git-ignored).

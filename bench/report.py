@@ -131,6 +131,9 @@ def print_writes(console: Console, writes: dict[str, Any]) -> None:
                       f"{r['max_ms']:,.1f}", "-" if rows is None else f"{rows:,}",
                       r["note"])  # fmt: skip
     console.print(table)
+    slow = [WRITE_ROWS[n] for n, r in writes["scenarios"].items()
+            if n in WRITE_ROWS and r["p50_ms"] > SLOW_P50_MS]  # fmt: skip
+    console.print(f"p50 over {SLOW_P50_MS:.0f} ms: {', '.join(slow) or 'none'}")
     for name, p in writes.get("plans", {}).items():
         console.print(f"EXPLAIN {name}: {p['execution_ms']} ms; indexes "
                       f"{', '.join(p['indexes']) or '-'}; seq scans "

@@ -108,3 +108,34 @@ async def test_a_304_for_a_current_copy(live: Live) -> None:
     cached = await client.get(url, headers={"If-None-Match": '"1"'})
     assert cached.status_code == 304 and cached.headers["etag"] == '"1"'
     assert (await client.get(url, headers={"If-None-Match": '"0"'})).status_code == 200
+
+
+async def test_as_of_filters_by_the_actors_of_then(live: Live) -> None:
+    client, keys = live.client, live.keys
+    changed = await client.post(
+        "/events",
+        json=feature(status="published", actor1="Hayat Tahrir al-Sham"),
+        headers=keys.editor,
+    )
+    steady = await client.post(
+        "/events",
+        json=feature(status="published", actor1="Hayat Tahrir al-Sham"),
+        headers=keys.editor,
+    )
+    await client.patch(
+        f"/events/{changed.json()['id']}",
+        json={"properties": {"actor1": "Turkistan Islamic Party"}},
+        headers={**keys.editor, "If-Match": '"1"'},
+    )
+    then = (await _history(client, steady.json()["id"]))[0]["changed_at"]
+
+    async def ids(**params: str) -> set[str]:
+        body = (await client.get("/events", params=params)).json()
+        return {f["id"] for f in body["features"]}
+
+    both = {changed.json()["id"], steady.json()["id"]}
+    assert await ids(as_of=str(then), actor="tahrir") == both
+    assert await ids(actor="tahrir") == {steady.json()["id"]}
+    assert await ids(as_of=str(then), actor="turkistan") == set()
+    listed = (await client.get("/events", params={"as_of": str(then)})).json()["features"]
+    assert {f["properties"]["actor1"] for f in listed} == {"Hayat Tahrir al-Sham"}

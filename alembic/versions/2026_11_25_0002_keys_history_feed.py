@@ -102,16 +102,23 @@ CREATE FUNCTION se_event_links_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   ev events;
+  current_version event_versions;
 BEGIN
   SELECT * INTO ev FROM events
    WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.event_id ELSE NEW.event_id END;
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  UPDATE event_versions SET data = se_event_snapshot(ev)
-   WHERE event_id = ev.id AND version = ev.version AND txid = pg_current_xact_id()
-     AND write_id IS NOT DISTINCT FROM NULLIF(current_setting('se.write', true), '');
-  IF NOT FOUND THEN
+  -- By primary key, then compared: a lookup by txid would walk every version this
+  -- transaction wrote, which made bulk imports quadratic (bench/).
+  SELECT * INTO current_version FROM event_versions
+   WHERE event_id = ev.id AND version = ev.version;
+  IF FOUND AND current_version.txid = pg_current_xact_id()
+     AND current_version.write_id IS NOT DISTINCT FROM
+         NULLIF(current_setting('se.write', true), '') THEN
+    UPDATE event_versions SET data = se_event_snapshot(ev)
+     WHERE event_id = ev.id AND version = ev.version;
+  ELSE
     UPDATE events SET version = version + 1, updated_at = now() WHERE id = ev.id;
   END IF;
   RETURN NULL;

@@ -74,12 +74,16 @@ def where_clause(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str
         clauses.append(f"e.search_text LIKE :q{i}")
         params[f"q{i}"] = _like(term)
     if f.actor:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM jsonb_to_recordset(e._data->'actors') AS xa(name text)"
-            " WHERE se_normalize(xa.name) LIKE :actor)"
-            if f.as_of
-            else "EXISTS (SELECT 1 FROM event_actors xa JOIN actors xb ON xb.id = xa.actor_id"
+        live = (
+            "EXISTS (SELECT 1 FROM event_actors xa JOIN actors xb ON xb.id = xa.actor_id"
             " WHERE xa.event_id = e.id AND se_normalize(xb.name) LIKE :actor)"
+        )
+        clauses.append(
+            f"(CASE WHEN e._data IS NULL THEN {live} ELSE EXISTS (SELECT 1 FROM"
+            " jsonb_to_recordset(e._data->'actors') AS xa(name text)"
+            " WHERE se_normalize(xa.name) LIKE :actor) END)"
+            if f.as_of
+            else live
         )
         params["actor"] = _like(f.actor)
     if place is not None:
@@ -114,12 +118,16 @@ def _place_clause(
         if place.has_area
         else ""
     )
-    linked = (
-        "SELECT 1 FROM jsonb_to_recordset(e._data->'places') AS xp(id text) WHERE xp.id = :place"
-        if f.as_of
-        else "SELECT 1 FROM event_places xp WHERE xp.event_id = e.id AND xp.place_id = :place"
+    live = (
+        "EXISTS (SELECT 1 FROM event_places xp WHERE xp.event_id = e.id AND xp.place_id = :place)"
     )
-    clauses.append(f"(e.place_id = :place OR EXISTS ({linked}){inside})")
+    linked = (
+        f"CASE WHEN e._data IS NULL THEN {live} ELSE EXISTS (SELECT 1 FROM"
+        " jsonb_to_recordset(e._data->'places') AS xp(id text) WHERE xp.id = :place) END"
+        if f.as_of
+        else live
+    )
+    clauses.append(f"(e.place_id = :place OR {linked}{inside})")
     params["place"] = place.id
 
 
