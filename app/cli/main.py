@@ -188,7 +188,7 @@ def keys_list(
             f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "",
             f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
         )
-    console.print(table)
+    Console().print(table)  # the answer itself: stdout, unlike progress and notes
 
 
 @keys_app.command("revoke")
