@@ -22,7 +22,7 @@ from app.events.sql import (
     detail_feature,
 )
 
-__all__ = ["CSV_COLUMNS", "PlaceRef", "count", "fetch_detail", "fetch_features"]
+__all__ = ["CSV_COLUMNS", "PlaceRef", "count", "fetch_detail", "fetch_features", "filtered"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,15 @@ def _page_sql(
     return sql, params
 
 
+def filtered(f: EventFilters, place: PlaceRef | None) -> tuple[str, str, dict[str, Any]]:
+    """FROM (aliased ``e``: live, or as of ``f.as_of``), WHERE and parameters of the events
+    matching ``f``: the one query builder that every face (lists, tiles, statistics, OGC API
+    items) puts its own SELECT on."""
+    where, params = where_clause(f, place)
+    source, _ = _source(f, params)
+    return source, where, params
+
+
 def _source(f: EventFilters, params: dict[str, Any]) -> tuple[str, str]:
     """The live table, or the events as they stood at ``as_of``, and their actors."""
     if f.as_of is None:
@@ -191,8 +200,7 @@ async def stream(
 
 
 async def count(conn: AsyncConnection, f: EventFilters, place: PlaceRef | None) -> int:
-    where, params = where_clause(f, place)
-    source, _ = _source(f, params)
+    source, where, params = filtered(f, place)
     sql = f"SELECT count(*) FROM {source} WHERE {where}"
     return int((await conn.execute(text(sql), params)).scalar_one())
 

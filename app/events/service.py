@@ -25,7 +25,10 @@ class EventPage:
     number_matched: int | None
 
 
-async def _place(conn: AsyncConnection, f: EventFilters, *, from_path: bool) -> PlaceRef | None:
+async def resolve_place(
+    conn: AsyncConnection, f: EventFilters, *, from_path: bool = False
+) -> PlaceRef | None:
+    """The place a ``place`` filter names (400 when unknown; 404 when it is in the path)."""
     if f.place_id is None:
         return None
     place = await repository.find_place(conn, f.place_id)
@@ -56,7 +59,7 @@ async def list_events(
     """One page of events, as Feature JSON strings or CSV rows, newest first."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await _place(conn, filters, from_path=place_in_path)
+        place = await resolve_place(conn, filters, from_path=place_in_path)
         fetch = repository.fetch_csv_rows if csv else repository.fetch_features
         rows, next_cursor = _split_page(await fetch(conn, filters, place, page), page)
         matched = await repository.count(conn, filters, place) if page.count else None
@@ -73,13 +76,13 @@ async def check_export(
     """Validate what needs the database before a stream starts and a 200 is sent."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        await _place(conn, filters, from_path=place_in_path is not None)
+        await resolve_place(conn, filters, from_path=place_in_path is not None)
 
 
 async def export_events(*, db: Database, filters: EventFilters, csv: bool) -> AsyncIterator[Any]:
     """Every matching event, streamed from a server-side cursor (after ``check_export``)."""
     async with db.read_connection() as conn:
-        place = await _place(conn, filters, from_path=False)
+        place = await resolve_place(conn, filters, from_path=False)
         async for row in repository.stream(conn, filters, place, csv=csv):
             yield row[2:] if csv else row.feature
 
