@@ -1,4 +1,12 @@
 # The API image: migrations run on start (see docker-compose.yml), then uvicorn.
+
+# The map page's Leaflet, from the npm registry at the version app/map/web pins (as `make assets`).
+FROM node:20-bookworm-slim AS map-assets
+WORKDIR /src
+COPY scripts/ensure-node.sh scripts/build-map-assets.sh scripts/
+COPY app/map/web/package.json app/map/web/package-lock.json app/map/web/
+RUN bash scripts/build-map-assets.sh
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +22,7 @@ COPY app/__init__.py app/__init__.py
 RUN pip install --upgrade pip && pip install .  && pip uninstall -y syria-events
 
 COPY app app
+COPY --from=map-assets /src/app/map/static/vendor app/map/static/vendor
 COPY alembic alembic
 COPY alembic.ini ./
 RUN pip install --no-deps -e . \

@@ -7,7 +7,7 @@ CLI := $(BIN)/syria-events
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench bench-geoparse db-start db-stop migrate load clean venv postgis
+.PHONY: run test lint typecheck pytest bench bench-geoparse db-start db-stop migrate load clean venv postgis assets chromium gdal
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -20,6 +20,22 @@ venv: $(VENV)/.installed
 
 postgis:
 	@bash scripts/ensure-postgis.sh
+
+# GDAL's ogrinfo/ogr2ogr from apt: the OGC API tests drive the real API with its OAPIF driver.
+gdal:
+	@bash scripts/ensure-gdal.sh
+
+# The map page's Leaflet, from the npm registry at the lockfile's version (node/npm from apt
+# when missing), copied into the git-ignored app/map/static/vendor/; redone when the pins change.
+MAP_VENDOR := app/map/static/vendor/leaflet/leaflet.js
+$(MAP_VENDOR): app/map/web/package.json app/map/web/package-lock.json scripts/build-map-assets.sh
+	@bash scripts/build-map-assets.sh
+
+assets: $(MAP_VENDOR)
+
+# Debian's Chromium, which the map page's browser test drives (never Playwright's downloads).
+chromium:
+	@bash scripts/ensure-chromium.sh
 
 db-start: venv postgis
 	$(CLI) db start
@@ -34,7 +50,7 @@ load: migrate
 	$(CLI) gazetteer load
 	$(CLI) demo load
 
-run: load
+run: load assets
 	$(CLI) serve --host $(HOST) --port $(PORT)
 
 lint: venv
@@ -44,7 +60,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy app
 
-pytest: db-start
+pytest: db-start assets chromium gdal
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -59,4 +75,5 @@ bench-geoparse: venv
 
 clean:
 	-$(CLI) db stop
-	rm -rf .data $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/results
+	rm -rf .data $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/results \
+		app/map/web/node_modules app/map/static/vendor test-artifacts

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -20,9 +21,13 @@ from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.router import router as events_router
 from app.geoparse.cache import SnapshotCache
 from app.health.router import router as health_router
+from app.map.router import router as map_router
+from app.ogc.router import router as ogc_router
 from app.places.router import router as places_router
 from app.reports.router import router as reports_router
 from app.settings import Settings
+from app.stats.router import router as stats_router
+from app.tiles.router import router as tiles_router
 from app.web.limits import BodySizeLimit
 from app.web.ratelimit import RateLimit, RateLimiter
 from app.web.strict import reject_unknown_query
@@ -37,6 +42,17 @@ bilingual (Arabic/English) gazetteer.
 * Errors are RFC 9457 `application/problem+json`; every bad parameter is a 400 naming it.
 """
 
+EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Link",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "X-Total-Count",
+    "Idempotent-Replayed",
+)
+
 ROUTERS = (
     events_router,
     changes_router,
@@ -44,6 +60,10 @@ ROUTERS = (
     reports_router,
     keys_router,
     health_router,
+    tiles_router,
+    stats_router,
+    map_router,
+    ogc_router,
 )
 
 
@@ -81,6 +101,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         anon_per_min=settings.rate_limit_anon_per_min, key_per_min=settings.rate_limit_key_per_min
     )
     app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
+    if settings.cors_origins:
+        # Outermost: dashboards on other origins read the data, and even a 429 or a problem
+        # carries the headers their browsers need to show it.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.strip() for o in settings.cors_origins.split(",")],
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+            ],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=3600,
+        )
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -58,8 +58,19 @@ class Settings(BaseSettings):
         default="syria_events_app",
         description="role the API runs as (SET ROLE): it may not rewrite history; empty = none",
     )
+    cors_origins: str = Field(
+        default="*",
+        description="origins allowed to call the API from a browser, comma-separated; empty = "
+        "no CORS headers",
+    )
     public_url: str | None = Field(
         default=None, description="base URL for links when served behind a proxy"
+    )
+    tile_max_age_s: int = Field(
+        default=300,
+        ge=0,
+        description="Cache-Control max-age of public vector tiles; after it, clients and "
+        "caches revalidate with the ETag (a 304 when nothing changed)",
     )
 
     @field_validator("data_dir")

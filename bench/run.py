@@ -23,7 +23,7 @@ from typing import Any
 from rich.console import Console
 
 from app.settings import Settings
-from bench import database, explain, report, scenarios, writes
+from bench import database, explain, report, scenarios, tiles_stats, writes
 from bench.load import load
 from bench.server import ROOT, machine, running_api
 
@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(explain.reset_index_stats(url))
     with running_api(url, RESULTS / "uvicorn.log") as api:
         http = scenarios.run_all(api, args.reps, 3, console.print)
+        console.print("Tiles and statistics ...")
+        faces = tiles_stats.run_all(api.base_url, args.reps, 3, console.print)
     time.sleep(1.0)  # the server's backends have exited and flushed their statistics
     usage = asyncio.run(explain.index_usage(url))
 
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "load": note,
         "reps": args.reps,
         "scenarios": http,
+        "tiles_and_stats": faces,
         "slow_p50_over_ms": {"threshold": report.SLOW_P50_MS, "scenarios": slow},
         "plans": report.plans_json(plans),
         "index_scans_during_http": {
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report.write_json(RESULTS / "read.json", data)
     report.print_tables(console, http, matched, plans, unused)
+    tiles_stats.print_table(console, faces)
     if written:
         report.print_writes(console, written)
     console.print(

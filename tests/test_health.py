@@ -35,3 +35,20 @@ async def test_openapi_documents_the_contract_endpoints(client: httpx.AsyncClien
         assert path in paths
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_browsers_on_other_origins_may_read_and_write(client: httpx.AsyncClient) -> None:
+    origin = {"Origin": "https://dashboard.example.org"}
+    response = await client.get("/healthz", headers=origin)
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "ETag" in response.headers["access-control-expose-headers"]
+    preflight = await client.options(
+        "/events",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, idempotency-key",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()

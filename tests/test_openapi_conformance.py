@@ -117,6 +117,9 @@ ID_QUERIES = {
     "event_id": "SELECT public_id FROM events ORDER BY id",
     "report_id": "SELECT public_id FROM reports ORDER BY id",
     "place_id": "SELECT id FROM places ORDER BY id LIMIT 50",
+    # OGC API items: events' ids, then places'
+    "featureId": "(SELECT public_id FROM events ORDER BY id LIMIT 25)"
+    " UNION ALL (SELECT id FROM places ORDER BY id LIMIT 25)",
 }
 
 

@@ -27,10 +27,12 @@ db_app = typer.Typer(help="The database: local cluster and migrations.", no_args
 demo_app = typer.Typer(help="Built-in demo reports and events.", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="The gazetteer of places.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for writes (analyst, editor, admin).", no_args_is_help=True)
+import_app = typer.Typer(help="Events from ACLED and UCDP GED exports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
 
 console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,6 +141,45 @@ def ingest(
     )
     if summary.failed and not summary.stored and not summary.skipped:
         raise typer.Exit(1)
+
+
+def _import(source: str, files: list[Path]) -> None:
+    from rich.markup import escape
+
+    from app.exchange.service import SOURCES, import_files, summary_lines
+
+    label = SOURCES[source].label
+    summary = asyncio.run(_with_database(lambda db: import_files(db, source, files, console)))
+    shown = [*summary.problems, *summary.notes]
+    for problem in shown[:50]:
+        console.print(f"[yellow]skipped[/yellow] {escape(problem)}", highlight=False)
+    if len(shown) > 50:
+        console.print(f"… and {len(shown) - 50} more.")
+    for line in summary_lines(summary, label):
+        console.print(line, highlight=False, markup=False)
+    console.print(
+        f"Events whose rows are not in these files were left as they are ({label} exports "
+        "are selections; nothing is deleted).",
+        style="dim",
+    )
+    if summary.imported == 0 and summary.problems:
+        raise typer.Exit(1)
+
+
+@import_app.command("acled")
+def import_acled(
+    files: Annotated[list[Path], typer.Argument(help="ACLED CSV exports (any countries)")],
+) -> None:
+    """ACLED CSV exports: Syria's rows as published events; re-runs update newer rows only."""
+    _import("acled", files)
+
+
+@import_app.command("ucdp")
+def import_ucdp(
+    files: Annotated[list[Path], typer.Argument(help="UCDP GED CSV files (any countries)")],
+) -> None:
+    """UCDP GED CSV files: Syria's rows as published events; re-runs update changed rows only."""
+    _import("ucdp", files)
 
 
 async def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:

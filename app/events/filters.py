@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import Request
 
@@ -58,6 +59,9 @@ class EventFilters:
     # Not parameters: set by the service from the caller's key and the as_of parameter.
     drafts_of: str | None = None
     as_of: datetime | None = None
+    # A compiled CQL2 filter (OGC API items, app/ogc/compile.py): SQL over ``e`` whose
+    # values are all bound parameters (named cql_0, cql_1, ...), and those parameters.
+    cql: tuple[str, dict[str, Any]] | None = None
 
 
 @dataclass

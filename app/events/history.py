@@ -30,6 +30,7 @@ FIELDS = (
     "reports",
     "source",
     "source_id",
+    "source_version",
     "retraction_reason",
     "merged_into",
 )

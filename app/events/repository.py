@@ -88,6 +88,9 @@ def where_clause(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str
         params["actor"] = _like(f.actor)
     if place is not None:
         _place_clause(f, place, clauses, params)
+    if f.cql is not None:
+        clauses.append(f"({f.cql[0]})")
+        params.update(f.cql[1])
     return " AND ".join(clauses), params
 
 
@@ -182,17 +185,27 @@ async def fetch_features(
 
 
 async def fetch_csv_rows(
-    conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, page: Page
+    conn: AsyncConnection,
+    f: EventFilters,
+    place: PlaceRef | None,
+    page: Page,
+    select: str = CSV_SELECT,
 ) -> list[Row[Any]]:
-    sql, params = _page_sql(CSV_SELECT, f, place, page, extra_limit=1)
+    """One page of CSV rows; ``select`` names other columns (ACLED's, app/exchange/sql.py)."""
+    sql, params = _page_sql(select, f, place, page, extra_limit=1)
     return list((await conn.execute(text(sql), params)).all())
 
 
 async def stream(
-    conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, *, csv: bool
+    conn: AsyncConnection,
+    f: EventFilters,
+    place: PlaceRef | None,
+    *,
+    csv: bool,
+    csv_select: str = CSV_SELECT,
 ) -> AsyncIterator[Row[Any]]:
     """Every matching row through a server-side cursor: memory stays flat."""
-    select = CSV_SELECT if csv else f"{FEATURE} AS feature"
+    select = csv_select if csv else f"{FEATURE} AS feature"
     sql, params = _page_sql(select, f, place, Page(limit=None), extra_limit=0)
     result = await conn.stream(text(sql).execution_options(yield_per=1000), params)
     async for row in result:

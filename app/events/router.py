@@ -23,8 +23,10 @@ from app.events.schemas import (
     HistoryOut,
     MergeIn,
 )
+from app.events.sql import CSV_SELECT
+from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
-from app.web.formats import MEDIA_TYPES, Format, negotiate
+from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.params import parse_timestamp
 from app.web.render import csv_stream, csv_text, feature_collection, ndjson_stream
@@ -32,10 +34,13 @@ from app.web.responses import GeoJSONResponse
 from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(tags=["events"])
+# f=acled: ACLED's columns, so that scripts written for ACLED's exports read ours.
+EVENT_FORMATS = (*COMMON, Format.acled)
 
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "A FeatureCollection; or CSV / NDJSON with `f=` or `Accept`",
+        "description": "A FeatureCollection; or CSV / NDJSON with `f=` or `Accept`; "
+        "`f=acled` (or `Accept: text/csv; profile=acled`): CSV in ACLED's columns",
         "content": {
             "application/geo+json": {
                 "schema": {"$ref": "#/components/schemas/EventFeatureCollection"}
@@ -57,26 +62,31 @@ async def respond_with_events(
 ) -> Response:
     """The list response shared by ``/events`` and ``/places/{id}/events``."""
     settings = request.app.state.settings
-    fmt = negotiate(request)
+    fmt = negotiate(request, EVENT_FORMATS)
     filters = parse_filters(request, fixed_place=place_in_path)
     export = fmt is not Format.geojson
     page = parse_page(request, settings.default_limit, settings.max_limit, export=export)
     media = MEDIA_TYPES[fmt]
+    tabular = fmt in (Format.csv, Format.acled)
+    columns, select = (
+        (ACLED_COLUMNS, ACLED_SELECT) if fmt is Format.acled else (CSV_COLUMNS, CSV_SELECT)
+    )
     if export and page.limit is None and page.after is None:
         check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
         await service.check_export(
             db=db, filters=filters, principal=principal, place_in_path=place_in_path
         )
-        rows = service.export_events(db=db, filters=filters, csv=fmt is Format.csv)
-        body = csv_stream(CSV_COLUMNS, rows) if fmt is Format.csv else ndjson_stream(rows)
+        rows = service.export_events(db=db, filters=filters, csv=tabular, csv_select=select)
+        body = csv_stream(columns, rows) if tabular else ndjson_stream(rows)
         return StreamingResponse(body, media_type=media, headers=_disposition(fmt))
     result = await service.list_events(
         db=db,
         filters=filters,
         page=page,
-        csv=fmt is Format.csv,
+        csv=tabular,
         principal=principal,
         place_in_path=place_in_path is not None,
+        csv_select=select,
     )
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
     if fmt is Format.geojson:
@@ -90,8 +100,8 @@ async def respond_with_events(
         headers["Link"] = f'<{next_url}>; rel="next"'
     if result.number_matched is not None:
         headers["X-Total-Count"] = str(result.number_matched)
-    if fmt is Format.csv:
-        content = csv_text(CSV_COLUMNS, [r[2:] for r in result.rows]).encode()
+    if tabular:
+        content = csv_text(columns, [r[2:] for r in result.rows]).encode()
     else:
         content = "".join(f"{r.feature}\n" for r in result.rows).encode()
     return Response(content, media_type=media, headers=headers)
@@ -100,6 +110,8 @@ async def respond_with_events(
 def _disposition(fmt: Format) -> dict[str, str]:
     if fmt is Format.csv:
         return {"Content-Disposition": 'attachment; filename="events.csv"'}
+    if fmt is Format.acled:
+        return {"Content-Disposition": 'attachment; filename="events-acled.csv"'}
     return {}
 
 

@@ -11,7 +11,7 @@ from app.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 from app.web.schemas import Link, PlaceSummary, PointGeometry
 
 
-class PlaceEventQuery(BaseModel):
+class _Filters(BaseModel):
     """The common filters but ``place``; parsed and validated by ``app.events.filters``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -55,6 +55,25 @@ class PlaceEventQuery(BaseModel):
         description="RFC 3339 date-time: the events as they stood then (from their history)",
         examples=["2024-05-01T00:00:00Z"],
     )
+
+
+def _place() -> Any:
+    return Field(
+        None,
+        description="a place id: events linked to it or inside "
+        "its area; with radius_km, events within that distance",
+    )
+
+
+class FilterQuery(_Filters):
+    """Every filter of ``GET /events`` and no paging: what tiles and statistics take."""
+
+    place: str | None = _place()
+
+
+class PlaceEventQuery(_Filters):
+    """The common filters but ``place``, with paging and format."""
+
     limit: str | None = Field(
         None,
         description="page size, default 100, larger than 10000 "
@@ -62,17 +81,15 @@ class PlaceEventQuery(BaseModel):
     )
     cursor: str | None = Field(None, description="opaque, from a `next` link")
     count: str | None = Field(None, description="true adds numberMatched (one COUNT query)")
-    f: str | None = Field(None, description="geojson (default), csv or ndjson")
+    f: str | None = Field(
+        None, description="geojson (default), csv, ndjson, or acled (CSV in ACLED's columns)"
+    )
 
 
 class EventQuery(PlaceEventQuery):
     """The common filters of ``GET /events``."""
 
-    place: str | None = Field(
-        None,
-        description="a place id: events linked to it or inside "
-        "its area; with radius_km, events within that distance",
-    )
+    place: str | None = _place()
 
 
 class EventActorOut(BaseModel):

@@ -15,6 +15,7 @@ from app.errors import Gone, InvalidParameter, NotFound
 from app.events import policy, repository
 from app.events.filters import CURSOR_KIND, EventFilters, Page
 from app.events.repository import PlaceRef
+from app.events.sql import CSV_SELECT
 from app.web.cursor import encode_cursor
 
 
@@ -55,13 +56,18 @@ async def list_events(
     csv: bool,
     principal: Principal | None = None,
     place_in_path: bool = False,
+    csv_select: str = CSV_SELECT,
 ) -> EventPage:
-    """One page of events, as Feature JSON strings or CSV rows, newest first."""
+    """One page of events, as Feature JSON strings or CSV rows (our columns, or those of
+    ``csv_select``), newest first."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
         place = await resolve_place(conn, filters, from_path=place_in_path)
-        fetch = repository.fetch_csv_rows if csv else repository.fetch_features
-        rows, next_cursor = _split_page(await fetch(conn, filters, place, page), page)
+        if csv:
+            found = await repository.fetch_csv_rows(conn, filters, place, page, csv_select)
+        else:
+            found = await repository.fetch_features(conn, filters, place, page)
+        rows, next_cursor = _split_page(found, page)
         matched = await repository.count(conn, filters, place) if page.count else None
     return EventPage(rows, next_cursor, matched)
 
@@ -79,11 +85,13 @@ async def check_export(
         await resolve_place(conn, filters, from_path=place_in_path is not None)
 
 
-async def export_events(*, db: Database, filters: EventFilters, csv: bool) -> AsyncIterator[Any]:
+async def export_events(
+    *, db: Database, filters: EventFilters, csv: bool, csv_select: str = CSV_SELECT
+) -> AsyncIterator[Any]:
     """Every matching event, streamed from a server-side cursor (after ``check_export``)."""
     async with db.read_connection() as conn:
         place = await resolve_place(conn, filters, from_path=False)
-        async for row in repository.stream(conn, filters, place, csv=csv):
+        async for row in repository.stream(conn, filters, place, csv=csv, csv_select=csv_select):
             yield row[2:] if csv else row.feature
 
 

@@ -93,6 +93,8 @@ class Event(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="events.id")
     source: str = "analyst"
     source_id: str | None = None
+    # The source's own version of an imported record (ACLED's timestamp, a digest for UCDP).
+    source_version: str | None = None
     created_at: datetime | None = _timestamp()
     updated_at: datetime | None = _timestamp()
     version: int = 1

@@ -1,4 +1,8 @@
-"""Output format negotiation: ``f=`` wins over ``Accept``; GeoJSON is the default."""
+"""Output format negotiation: ``f=`` wins over ``Accept``; GeoJSON is the default.
+
+``acled`` is CSV in ACLED's columns (event lists only): ``f=acled``, or
+``Accept: text/csv; profile=acled`` since plain ``text/csv`` already means our own columns.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,17 @@ class Format(StrEnum):
     geojson = "geojson"
     csv = "csv"
     ndjson = "ndjson"
+    acled = "acled"
 
 
 MEDIA_TYPES = {
     Format.geojson: "application/geo+json",
     Format.csv: "text/csv; charset=utf-8",
     Format.ndjson: "application/x-ndjson",
+    Format.acled: "text/csv; charset=utf-8",
 }
+# What a list offers unless it says otherwise (f=acled is for events).
+COMMON = (Format.geojson, Format.csv, Format.ndjson)
 
 _ACCEPT = {
     "application/geo+json": Format.geojson,
@@ -31,7 +39,15 @@ _ACCEPT = {
 }
 
 
-def negotiate(request: Request, allowed: tuple[Format, ...] = tuple(Format)) -> Format:
+def _profile(part: str) -> str | None:
+    for param in part.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "profile":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def negotiate(request: Request, allowed: tuple[Format, ...] = COMMON) -> Format:
     raw = request.query_params.get("f")
     if raw is not None:
         try:
@@ -43,6 +59,8 @@ def negotiate(request: Request, allowed: tuple[Format, ...] = tuple(Format)) -> 
         return fmt
     for part in request.headers.get("accept", "").split(","):
         media = part.split(";")[0].strip().lower()
+        if media == "text/csv" and _profile(part) == "acled" and Format.acled in allowed:
+            return Format.acled
         if media in _ACCEPT and _ACCEPT[media] in allowed:
             return _ACCEPT[media]
     return Format.geojson

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from app.errors import InvalidParameter
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# GDAL's OAPIF driver (3.6 and older) sends a date of a -where as "2017-01-01T": that date.
+_GDAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T$")
 # RFC 3339 date-time: 'T' or space separator, optional fraction, Z or an offset.
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -78,8 +80,8 @@ def parse_point(raw: str, name: str) -> tuple[float, float]:
 def _instant(name: str, raw: str) -> date:
     """A date or an RFC 3339 date-time, as the UTC day it falls on."""
     try:
-        if _DATE.match(raw):
-            return date.fromisoformat(raw)
+        if _DATE.match(raw) or _GDAL_DATE.match(raw):
+            return date.fromisoformat(raw[:10])
         if _DATETIME.match(raw):
             parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T"))
             return parsed.astimezone(UTC).date()

@@ -1,0 +1,159 @@
+"""All SQL of imports. Versions are the triggers' work, under ``se.actor``/``se.reason``:
+a batch of new events is one INSERT of arrays; an update is one statement per event, so
+that each version carries that event's own reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.events.editing_repository import locate, set_context
+from app.exchange.schemas import ActorLink, Record
+
+__all__ = [
+    "actors_of",
+    "existing",
+    "insert_events",
+    "link_actors",
+    "load_places",
+    "locate",
+    "set_context",
+    "set_reason",
+    "unlink_actors",
+    "update_event",
+]
+
+_PLACES = """
+SELECT p.id, p.kind, p.pcode, p.governorate_pcode, p.district_pcode, p.source, p.population,
+       n.name
+FROM places p JOIN place_names n ON n.place_id = p.id
+WHERE p.governorate_pcode IS NOT NULL
+"""
+
+
+async def load_places(conn: AsyncConnection) -> list[Row[Any]]:
+    """Every name of every place in a governorate (for ``PlaceIndex``)."""
+    return list((await conn.execute(text(_PLACES))).all())
+
+
+async def set_reason(conn: AsyncConnection, reason: str) -> None:
+    """The reason of the versions written from now on in this transaction."""
+    await conn.execute(text("SELECT set_config('se.reason', :r, true)"), {"r": reason})
+
+
+async def existing(
+    conn: AsyncConnection, source: str, source_ids: list[str]
+) -> dict[str, Row[Any]]:
+    """The stored events of these source ids: id and source_version."""
+    sql = (
+        "SELECT id, source_id, source_version FROM events"
+        " WHERE source = :s AND source_id = ANY(CAST(:ids AS text[]))"
+    )
+    rows = (await conn.execute(text(sql), {"s": source, "ids": source_ids})).all()
+    return {r.source_id: r for r in rows}
+
+
+_COLUMNS: dict[str, str] = {
+    "event_date": "date",
+    "time_precision": "int",
+    "event_type": "text",
+    "sub_event_type": "text",
+    "description": "text",
+    "fatalities": "int",
+    "geo_precision": "int",
+    "place_id": "text",
+    "governorate_pcode": "text",
+    "district_pcode": "text",
+    "source_id": "text",
+    "source_version": "text",
+    "lon": "float8",
+    "lat": "float8",
+}
+_STORED = [c for c in _COLUMNS if c not in ("lon", "lat")]
+_INSERT = f"""
+INSERT INTO events ({", ".join(_STORED)}, geom, status, source, created_by, updated_by)
+SELECT {", ".join(f"x.{c}" for c in _STORED)}, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326),
+       'published', :source, :author, :author
+FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items())})
+     AS x({", ".join(_COLUMNS)})
+ON CONFLICT (source, source_id) DO NOTHING
+RETURNING id, source_id
+"""
+
+
+async def insert_events(
+    conn: AsyncConnection, records: Sequence[Record], author: str
+) -> dict[str, int]:
+    """New published events, in one statement; source_id -> id of those inserted (one a
+    concurrent import stored first is left as it is)."""
+    params: dict[str, Any] = {c: [getattr(r, c) for r in records] for c in _COLUMNS}
+    params.update(source=records[0].source, author=author)
+    rows = (await conn.execute(text(_INSERT), params)).all()
+    return {r.source_id: r.id for r in rows}
+
+
+_UPDATE = f"""
+UPDATE events SET {", ".join(f"{c} = :{c}" for c in _STORED)},
+  geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), updated_by = :author
+WHERE id = :id
+"""
+
+
+async def update_event(conn: AsyncConnection, event_id: int, record: Record, author: str) -> None:
+    """The source's new state of an event; its status (a retraction, a merge) stays."""
+    params: dict[str, Any] = {c: getattr(record, c) for c in _COLUMNS}
+    params.update(id=event_id, author=author)
+    await conn.execute(text(_UPDATE), params)
+
+
+async def actors_of(conn: AsyncConnection, event_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
+    """(name, side) of the actors of these events."""
+    sql = (
+        "SELECT ea.event_id, a.name, ea.side FROM event_actors ea"
+        " JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id = ANY(CAST(:ids AS bigint[]))"
+    )
+    found: dict[int, set[tuple[str, str]]] = {i: set() for i in event_ids}
+    for r in (await conn.execute(text(sql), {"ids": event_ids})).all():
+        found[r.event_id].add((r.name, r.side))
+    return found
+
+
+async def unlink_actors(conn: AsyncConnection, event_ids: list[int]) -> None:
+    sql = "DELETE FROM event_actors WHERE event_id = ANY(CAST(:ids AS bigint[]))"
+    await conn.execute(text(sql), {"ids": event_ids})
+
+
+async def link_actors(conn: AsyncConnection, links: list[tuple[int, ActorLink]]) -> None:
+    """Actors (created when new; an inter code fills one not known yet) and their links."""
+    if not links:
+        return
+    codes: dict[str, int | None] = {}
+    for _, actor in links:
+        if codes.get(actor.name) is None:
+            codes[actor.name] = actor.inter_code
+    await conn.execute(
+        text(
+            "INSERT INTO actors (name, inter_code)"
+            " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:codes AS smallint[]))"
+            " ON CONFLICT (name) DO UPDATE SET inter_code = EXCLUDED.inter_code"
+            " WHERE actors.inter_code IS NULL AND EXCLUDED.inter_code IS NOT NULL"
+        ),
+        {"names": list(codes), "codes": list(codes.values())},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO event_actors (event_id, actor_id, side)"
+            " SELECT x.event_id, a.id, x.side"
+            " FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[]), CAST(:sides AS text[]))"
+            " AS x(event_id, name, side) JOIN actors a ON a.name = x.name"
+            " ON CONFLICT DO NOTHING"
+        ),
+        {
+            "ids": [event_id for event_id, _ in links],
+            "names": [a.name for _, a in links],
+            "sides": [a.side for _, a in links],
+        },
+    )

@@ -1,0 +1,69 @@
+"""Items and single features as served: GeoJSON with OGC links, or CSV / NDJSON pages with the
+same links in a ``Link`` header."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+
+from app.events.repository import CSV_COLUMNS
+from app.ogc.documents import GEOJSON, JSON, MEDIA, CollectionInfo, link
+from app.ogc.service import ItemsPage
+from app.web.formats import MEDIA_TYPES, Format
+from app.web.links import absolute, url_with
+from app.web.render import csv_text, feature_collection
+
+
+def items_links(
+    request: Request, info: CollectionInfo, fmt: str, page: ItemsPage
+) -> list[dict[str, str]]:
+    """self, the same page in the other formats, next, prev and the collection."""
+    media = MEDIA[fmt]
+    links = [link(url_with(request), "self", media, "This page")]
+    links += [
+        link(url_with(request, f=other), "alternate", MEDIA[other], f"This page as {other}")
+        for other in info.formats
+        if other != fmt
+    ]
+    if page.next_cursor is not None:
+        links.append(link(url_with(request, cursor=page.next_cursor), "next", media, "Next page"))
+    if page.has_prev:
+        # No cursor: the previous page is the first.
+        links.append(
+            link(url_with(request, cursor=page.prev_cursor), "prev", media, "Previous page")
+        )
+    links.append(link(absolute(request, f"/collections/{info.id}"), "collection", JSON))
+    return links
+
+
+def items(request: Request, info: CollectionInfo, fmt: str, page: ItemsPage) -> Response:
+    links = items_links(request, info, fmt, page)
+    if fmt == "geojson":
+        body = feature_collection([r.feature for r in page.rows], links, page.number_matched)
+        return Response(body, media_type=GEOJSON)
+    headers = {
+        "Link": ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"' for x in links if x["rel"] != "self")
+    }
+    if page.number_matched is not None:
+        headers["X-Total-Count"] = str(page.number_matched)
+    if fmt == "csv":
+        body = csv_text(CSV_COLUMNS, [r[2:] for r in page.rows]).encode()
+        return Response(body, media_type=MEDIA_TYPES[Format.csv], headers=headers)
+    body = "".join(f"{r.feature}\n" for r in page.rows).encode()
+    return Response(body, media_type=MEDIA["ndjson"], headers=headers)
+
+
+def item(
+    request: Request, info: CollectionInfo, feature: dict[str, Any], headers: dict[str, str]
+) -> Response:
+    """One Feature with its self and collection links."""
+    here = f"/collections/{info.id}"
+    feature["links"] = [
+        link(absolute(request, f"{here}/items/{quote(feature['id'], safe='')}"), "self", GEOJSON),
+        link(absolute(request, here), "collection", JSON, info.title),
+    ]
+    return Response(orjson.dumps(feature), media_type=GEOJSON, headers=headers)

@@ -1,0 +1,217 @@
+"""HTTP for OGC API - Features: parse, call one service function, return.
+
+The landing page (``GET /``) is served by app/map, which answers browsers with the map and
+JSON clients with ``app.ogc.landing.landing_page``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import MaybePrincipal
+from app.db import DatabaseDep
+from app.events.etags import etag
+from app.events.router import LIST_RESPONSES
+from app.events.schemas import EventFeatureCollection
+from app.ogc import documents, params, responses, service
+from app.ogc.documents import EVENTS, PLACES, CollectionInfo
+from app.ogc.schemas import (
+    Collection,
+    Collections,
+    Conformance,
+    EventItem,
+    EventItemsQuery,
+    FeatureQuery,
+    JSONQuery,
+    PlaceItem,
+    PlaceItems,
+    PlaceItemsQuery,
+    Queryables,
+)
+from app.web.links import absolute
+from app.web.responses import GeoJSONResponse, RawJSONResponse
+from app.web.schemas import PROBLEM_RESPONSES, problem_response
+
+router = APIRouter(tags=["OGC API - Features"])
+JSONOnly = Annotated[JSONQuery, Query()]
+ItemQuery = Annotated[FeatureQuery, Query()]
+FeatureId = Annotated[str, Path(max_length=128, description="the feature's id")]
+
+
+class SchemaJSONResponse(RawJSONResponse):
+    media_type = documents.SCHEMA_JSON
+
+
+def _json(doc: dict[str, Any]) -> Response:
+    return RawJSONResponse(orjson.dumps(doc))
+
+
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    response_model=Conformance,
+    responses=PROBLEM_RESPONSES,
+)
+async def conformance(_query: JSONOnly) -> Response:
+    """The OGC API - Features and CQL2 conformance classes this API implements."""
+    return _json(documents.conformance())
+
+
+@router.get(
+    "/collections",
+    summary="Feature collections",
+    response_model=Collections,
+    responses=PROBLEM_RESPONSES,
+)
+async def collections(request: Request, db: DatabaseDep, _query: JSONOnly) -> Response:
+    """The events and the gazetteer places, with their extents and links to their items."""
+    extents = await service.extents(db=db)
+    return _json(documents.collections(absolute(request, ""), extents))
+
+
+async def _collection(request: Request, db: DatabaseDep, info: CollectionInfo) -> Response:
+    extents = await service.extents(db=db)
+    return _json(documents.collection(absolute(request, ""), info, extents[info.id]))
+
+
+@router.get(
+    "/collections/events",
+    summary="The events collection",
+    response_model=Collection,
+    responses=PROBLEM_RESPONSES,
+)
+async def events_collection(request: Request, db: DatabaseDep, _query: JSONOnly) -> Response:
+    """Where and when the events are, and links to them."""
+    return await _collection(request, db, EVENTS)
+
+
+@router.get(
+    "/collections/places",
+    summary="The places collection",
+    response_model=Collection,
+    responses=PROBLEM_RESPONSES,
+)
+async def places_collection(request: Request, db: DatabaseDep, _query: JSONOnly) -> Response:
+    """Where the gazetteer's places are, and links to them."""
+    return await _collection(request, db, PLACES)
+
+
+QUERYABLES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    200: {"description": "A JSON Schema", "content": {documents.SCHEMA_JSON: {}}},
+}
+
+
+@router.get(
+    "/collections/events/queryables",
+    summary="What an events filter may name",
+    response_model=Queryables,
+    response_class=SchemaJSONResponse,
+    responses=QUERYABLES_RESPONSES,
+)
+async def events_queryables(request: Request, _query: JSONOnly) -> Response:
+    """The properties a CQL2 `filter` on events may use, as a JSON Schema."""
+    doc = documents.queryables_document(absolute(request, ""), EVENTS)
+    return SchemaJSONResponse(orjson.dumps(doc))
+
+
+@router.get(
+    "/collections/places/queryables",
+    summary="What a places filter may name",
+    response_model=Queryables,
+    response_class=SchemaJSONResponse,
+    responses=QUERYABLES_RESPONSES,
+)
+async def places_queryables(request: Request, _query: JSONOnly) -> Response:
+    """The properties a CQL2 `filter` on places may use, as a JSON Schema."""
+    doc = documents.queryables_document(absolute(request, ""), PLACES)
+    return SchemaJSONResponse(orjson.dumps(doc))
+
+
+@router.get(
+    "/collections/events/items",
+    summary="Events (OGC API - Features items)",
+    response_model=EventFeatureCollection,
+    response_class=GeoJSONResponse,
+    responses={**LIST_RESPONSES, 401: problem_response("status=draft without an API key")},
+)
+async def event_items(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    _query: Annotated[EventItemsQuery, Query()],
+) -> Response:
+    """Events newest first, with every filter of `GET /events` and a CQL2 `filter`; paged by
+    `next` and `prev` links."""
+    fmt = params.items_format(request, EVENTS)
+    filters, page = params.event_items(request)
+    result = await service.event_items(
+        db=db, filters=filters, page=page, csv=fmt == "csv", principal=principal
+    )
+    return responses.items(request, EVENTS, fmt, result)
+
+
+@router.get(
+    "/collections/places/items",
+    summary="Places (OGC API - Features items)",
+    response_model=PlaceItems,
+    response_class=GeoJSONResponse,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "description": "A FeatureCollection; or NDJSON with `f=ndjson`",
+            "content": {
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/PlaceItems"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def place_items(
+    request: Request, db: DatabaseDep, _query: Annotated[PlaceItemsQuery, Query()]
+) -> Response:
+    """Gazetteer places by id, with `bbox` and a CQL2 `filter`; paged by `next` and `prev`."""
+    fmt = params.items_format(request, PLACES)
+    result = await service.place_items(db=db, search=params.place_items(request, PLACES))
+    return responses.items(request, PLACES, fmt, result)
+
+
+@router.get(
+    "/collections/events/items/{featureId}",
+    summary="One event (OGC API - Features item)",
+    response_model=EventItem,
+    response_class=GeoJSONResponse,
+    responses={**PROBLEM_RESPONSES, 410: problem_response("The event was retracted or merged")},
+)
+async def event_item(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    featureId: FeatureId,  # OGC API - Features spells it so
+    _query: ItemQuery,
+) -> Response:
+    """An event with its places, reports (quotes) and actors, as `GET /events/{id}`."""
+    feature, version = await service.event_item(db=db, feature_id=featureId, principal=principal)
+    return responses.item(request, EVENTS, feature, {"ETag": etag(version)})
+
+
+@router.get(
+    "/collections/places/items/{featureId}",
+    summary="One place (OGC API - Features item)",
+    response_model=PlaceItem,
+    response_class=GeoJSONResponse,
+    responses=PROBLEM_RESPONSES,
+)
+async def place_item(
+    request: Request,
+    db: DatabaseDep,
+    featureId: FeatureId,
+    _query: ItemQuery,
+) -> Response:
+    """A gazetteer place with its names in both scripts."""
+    feature = await service.place_item(db=db, feature_id=featureId)
+    return responses.item(request, PLACES, feature, {})

@@ -1,0 +1,1 @@
+"""Statistics of events: time series, summaries and spatial bins, computed by PostgreSQL."""

@@ -1,0 +1,111 @@
+"""HTTP for statistics: parse, call one service function, return."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import MaybePrincipal
+from app.db import DatabaseDep
+from app.events.filters import parse_filters
+from app.events.schemas import FilterQuery
+from app.stats import service
+from app.stats.schemas import Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
+from app.web.render import csv_text
+from app.web.responses import GeoJSONResponse, RawJSONResponse
+from app.web.schemas import PROBLEM_RESPONSES
+
+router = APIRouter(tags=["statistics"])
+
+CSV = "text/csv; charset=utf-8"
+TIMESERIES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Counts per period (and group); or CSV rows with `f=csv`",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    },
+    **PROBLEM_RESPONSES,
+}
+
+
+@router.get(
+    "/stats/timeseries",
+    summary="Events and fatalities over time",
+    response_model=Timeseries,
+    response_class=RawJSONResponse,
+    responses=TIMESERIES_RESPONSES,
+)
+async def get_timeseries(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    query: Annotated[TimeseriesQuery, Query()],
+) -> Response:
+    """Events and fatalities per day, week, month or year (optionally one series per type,
+    sub-type, governorate or actor) of the events matching every filter of `GET /events`.
+    Every period from the first to the last is present, with zeros: those of `datetime` when
+    both its ends are given, else from the first to the last matching event."""
+    csv = query.f == "csv" or (query.f is None and "text/csv" in request.headers.get("accept", ""))
+    result = await service.timeseries(
+        db=db,
+        filters=parse_filters(request),
+        principal=principal,
+        interval=query.interval,
+        group_by=query.group_by,
+        top=query.top,
+        csv=csv,
+    )
+    if isinstance(result, str):
+        return RawJSONResponse(result)
+    columns = ("period", "group", "count", "fatalities") if query.group_by else ("period",
+               "count", "fatalities")  # fmt: skip
+    return Response(
+        csv_text(columns, result),
+        media_type=CSV,
+        headers={"Content-Disposition": 'attachment; filename="timeseries.csv"'},
+    )
+
+
+@router.get(
+    "/stats/summary",
+    summary="Events and fatalities by governorate and type",
+    response_model=Summary,
+    response_class=RawJSONResponse,
+    responses=PROBLEM_RESPONSES,
+)
+async def get_summary(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    _query: Annotated[FilterQuery, Query()],
+) -> Response:
+    """Counts and fatalities of the events matching every filter of `GET /events`: in all,
+    per governorate and per ACLED event type."""
+    doc = await service.summary(db=db, filters=parse_filters(request), principal=principal)
+    return RawJSONResponse(doc)
+
+
+@router.get(
+    "/stats/grid",
+    summary="Events and fatalities on a grid",
+    response_model=Grid,
+    response_class=GeoJSONResponse,
+    responses=PROBLEM_RESPONSES,
+)
+async def get_grid(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    query: Annotated[GridQuery, Query()],
+) -> Response:
+    """The hexagons or squares of an equal-area grid that hold events matching every filter
+    of `GET /events`, with their counts and fatalities, as GeoJSON."""
+    doc = await service.grid(
+        db=db,
+        filters=parse_filters(request),
+        principal=principal,
+        shape=query.shape,
+        size_km=query.size_km,
+    )
+    return GeoJSONResponse(doc)

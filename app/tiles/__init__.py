@@ -1,0 +1,1 @@
+"""Vector tiles of events (Mapbox Vector Tile, WebMercatorQuad), written by PostGIS."""

@@ -1,0 +1,100 @@
+"""HTTP for vector tiles: parse, call one service function, return."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import MaybePrincipal
+from app.db import DatabaseDep
+from app.events.filters import parse_filters
+from app.events.schemas import FilterQuery
+from app.tiles import service
+from app.tiles.matrix import MAX_ZOOM, MIN_ZOOM, check_tile
+from app.tiles.schemas import TileJSON
+from app.web.conditional import none_match
+from app.web.links import absolute
+from app.web.schemas import PROBLEM_RESPONSES
+
+router = APIRouter(tags=["tiles"])
+
+MVT = "application/vnd.mapbox-vector-tile"
+# The largest column or row of any zoom offered (2**22 - 1); the zoom's own limit is checked
+# by the service's grid.
+MAX_INDEX = 2**MAX_ZOOM - 1
+TILE_HEADERS = {
+    "ETag": {"description": "a digest of the tile's bytes", "schema": {"type": "string"}},
+    "Cache-Control": {
+        "description": "public tiles: `public, max-age=N` (SE_TILE_MAX_AGE_S, default 300); "
+        "tiles with drafts: `private, no-cache`",
+        "schema": {"type": "string"},
+    },
+}
+TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A Mapbox Vector Tile (v2.1) with one layer, `events`",
+        "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+        "headers": TILE_HEADERS,
+    },
+    204: {"description": "No event matches in this tile", "headers": TILE_HEADERS},
+    304: {"description": "Not modified (If-None-Match)", "headers": TILE_HEADERS},
+    **PROBLEM_RESPONSES,
+}
+
+
+class MVTResponse(Response):
+    media_type = MVT
+
+
+@router.get(
+    "/tiles/{z}/{x}/{y}.mvt",
+    summary="A vector tile of events",
+    response_class=MVTResponse,
+    responses=TILE_RESPONSES,
+)
+async def get_tile(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    z: Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM, description="zoom (tile matrix)")],
+    x: Annotated[int, Path(ge=0, le=MAX_INDEX, description="column, from the west")],
+    y: Annotated[int, Path(ge=0, le=MAX_INDEX, description="row, from the north")],
+    _query: Annotated[FilterQuery, Query()],
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The events matching every filter (those of `GET /events`) in one WebMercatorQuad tile:
+    points with their properties, or up to zoom 12 clusters with a `count`. 204 when none."""
+    tile = check_tile(z, x, y)
+    filters = parse_filters(request)
+    result = await service.get_tile(db=db, filters=filters, principal=principal, tile=tile)
+    max_age = request.app.state.settings.tile_max_age_s
+    headers = {
+        "ETag": result.etag,
+        "Cache-Control": "private, no-cache" if result.private else f"public, max-age={max_age}",
+    }
+    if none_match(if_none_match, result.etag):
+        return Response(status_code=304, headers=headers)
+    if not result.data:
+        return Response(status_code=204, headers=headers)
+    return MVTResponse(result.data, headers=headers)
+
+
+@router.get(
+    "/tiles/tilejson.json",
+    summary="TileJSON of the event tiles",
+    responses=PROBLEM_RESPONSES,
+)
+async def get_tilejson(
+    request: Request,
+    db: DatabaseDep,
+    principal: MaybePrincipal,
+    _query: Annotated[FilterQuery, Query()],
+) -> TileJSON:
+    """TileJSON 3.0.0 for MapLibre, QGIS or OpenLayers: the tile URL carries the same filters."""
+    filters = parse_filters(request)
+    query = urlencode(request.query_params.multi_items())
+    template = absolute(request, "/tiles/{z}/{x}/{y}.mvt") + (f"?{query}" if query else "")
+    return await service.describe(db=db, filters=filters, principal=principal, tiles_url=template)

@@ -1,0 +1,116 @@
+"""Vector tile and statistics scenarios, measured over HTTP like the /events ones (sequential
+requests after a warm-up, the body read whole)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import mapbox_vector_tile
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from bench.scenarios import TIMEOUT, YEAR_2017, summary
+
+# name -> (path, query). Tiles of WebMercatorQuad: 6/38/25 spans western Syria from Dar'a to
+# Aleppo (three quarters of the bench events), 10/617/401 is Aleppo city and its countryside,
+# 14/9883/6422 a quarter of Aleppo.
+SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
+    "tile_z6_syria": ("/tiles/6/38/25.mvt", {}),
+    "tile_z6_syria_2017": ("/tiles/6/38/25.mvt", {"datetime": YEAR_2017}),
+    "tile_z10_aleppo": ("/tiles/10/617/401.mvt", {}),
+    "tile_z14_aleppo": ("/tiles/14/9883/6422.mvt", {}),
+    "timeseries_month_by_type": ("/stats/timeseries", {"group_by": "type"}),
+    "timeseries_week_2017_by_gov": (
+        "/stats/timeseries",
+        {"interval": "week", "group_by": "governorate", "datetime": YEAR_2017},
+    ),
+    "timeseries_month_by_actor": ("/stats/timeseries", {"group_by": "actor", "top": "10"}),
+    "summary": ("/stats/summary", {}),
+    "summary_aleppo_2017": ("/stats/summary", {"governorate": "SY02", "datetime": YEAR_2017}),
+    "grid_hexagon_10km": ("/stats/grid", {}),
+    "grid_square_2km_2017": (
+        "/stats/grid",
+        {"shape": "square", "size_km": "2", "datetime": YEAR_2017},
+    ),
+}
+
+
+def _url(path: str, params: dict[str, str]) -> str:
+    return path + (f"?{urlencode(params)}" if params else "")
+
+
+def _get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url}: {response.status_code} {response.text[:500]}")
+    return response, elapsed
+
+
+def _contents(response: httpx.Response) -> dict[str, Any]:
+    """What a response holds: features and events of a tile, cells, periods, totals."""
+    if response.headers["content-type"].startswith("application/vnd.mapbox-vector-tile"):
+        found = mapbox_vector_tile.decode(response.content)["events"]["features"]
+        return {
+            "features": len(found),
+            "events": sum(f["properties"]["count"] for f in found),
+            "clusters": sum(1 for f in found if f["properties"]["count"] > 1),
+        }
+    body = orjson.loads(response.content)
+    if "features" in body:
+        return {"cells": body["numberReturned"],
+                "events": sum(c["properties"]["count"] for c in body["features"])}  # fmt: skip
+    if "periods" in body:
+        return {"periods": len(body["periods"]), "series": len(body["series"]),
+                "events": sum(body["totals"]["count"])}  # fmt: skip
+    return {"events": body["total"]["count"]}
+
+
+def measure(client: httpx.Client, url: str, reps: int, warmup: int) -> dict[str, Any]:
+    for _ in range(warmup):
+        _get(client, url)
+    samples: list[float] = []
+    response: httpx.Response | None = None
+    for _ in range(reps):
+        response, elapsed = _get(client, url)
+        samples.append(elapsed)
+    assert response is not None
+    etag = response.headers.get("etag")
+    revalidated = client.get(url, headers={"If-None-Match": etag}) if etag else None
+    return {
+        "path": url,
+        "reps": reps,
+        **summary(samples),
+        "bytes": len(response.content),
+        **_contents(response),
+        **({"revalidated_status": revalidated.status_code} if revalidated else {}),
+    }
+
+
+def run_all(
+    base_url: str, reps: int, warmup: int, log: Callable[[str], None]
+) -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
+    with httpx.Client(base_url=base_url, timeout=TIMEOUT) as client:
+        for name, (path, params) in SCENARIOS.items():
+            results[name] = measure(client, _url(path, params), reps, warmup)
+            log(f"  {name}: p50 {results[name]['p50_ms']} ms, {results[name]['bytes']:,} B")
+    return results
+
+
+def print_table(console: Console, results: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="Tiles and statistics, sequential, after warm-up (ms)")
+    for col in ("scenario", "p50", "p95", "max", "KB", "contents"):
+        table.add_column(col, justify="left" if col in ("scenario", "contents") else "right")
+    skip = {"path", "reps", "p50_ms", "p95_ms", "max_ms", "mean_ms", "bytes"}
+    for name, r in results.items():
+        contents = ", ".join(f"{k} {v:,}" for k, v in r.items() if k not in skip)
+        table.add_row(name, f"{r['p50_ms']:,.1f}", f"{r['p95_ms']:,.1f}", f"{r['max_ms']:,.1f}",
+                      f"{r['bytes'] / 1000:,.1f}", contents)  # fmt: skip
+    console.print(table)

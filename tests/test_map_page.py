@@ -1,0 +1,169 @@
+"""GET /: the map page for browsers, the OGC landing JSON for API clients; the page's static
+files with their types, caching and Content-Security-Policy (the browser test is
+test_map_browser.py)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from app.map import page
+from app.map.negotiation import Page, choose
+
+CSP = "Content-Security-Policy"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _csp(response: httpx.Response) -> dict[str, list[str]]:
+    directives = (d.split() for d in response.headers[CSP].split(";") if d.strip())
+    return {name: sources for name, *sources in directives}
+
+
+def _asset_urls(html: str) -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/map/[^"]+)"', html)
+
+
+async def test_a_browser_gets_the_map_page_with_a_strict_policy(
+    client: httpx.AsyncClient,
+) -> None:
+    for headers in ({}, {"Accept": BROWSER_ACCEPT}, {"Accept": "text/html"}, {"Accept": "*/*"}):
+        response = await client.get("/", headers=headers)
+        assert response.status_code == 200, headers
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert '<main id="map"' in response.text
+    csp = _csp(response)
+    # Only this server: no CDN, no tiles; data: for images only; no inline script anywhere.
+    assert csp["default-src"] == ["'self'"]
+    assert csp["img-src"] == ["'self'", "data:"]
+    assert csp["object-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"]
+    assert not any("unsafe" in s or "*" in s or "http" in s for v in csp.values() for s in v)
+    assert "<script>" not in response.text and " style=" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-cache"
+    assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
+    # The filters offer ACLED's types and sub-types; the page says there is no basemap.
+    assert '<option value="Explosions/Remote violence">' in response.text
+    assert '<option value="Air/drone strike">' in response.text
+    assert "No basemap" in response.text
+
+
+async def test_api_clients_get_the_landing_page_as_json(client: httpx.AsyncClient) -> None:
+    for params, headers in (
+        ({"f": "json"}, {"Accept": BROWSER_ACCEPT}),
+        ({}, {"Accept": "application/json"}),
+        ({}, {"Accept": "application/json, text/plain, */*"}),
+        ({}, {"Accept": "text/html;q=0.5, application/json"}),
+    ):
+        response = await client.get("/", params=params, headers=headers)
+        assert response.status_code == 200, (params, headers)
+        assert response.headers["content-type"] == "application/json", (params, headers)
+        body = response.json()
+        rels = {link["rel"]: link for link in body["links"]}
+        assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels.keys()
+        assert rels["alternate"]["type"] == "text/html"
+        assert rels["alternate"]["href"].endswith("/?f=html")
+    html = await client.get("/", params={"f": "html"}, headers={"Accept": "application/json"})
+    assert html.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("f", ["xml", "JSON", "", "geojson"])
+async def test_any_other_f_is_a_400_naming_it(client: httpx.AsyncClient, f: str) -> None:
+    response = await client.get("/", params={"f": f})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalid_params"][0]["name"] == "f"
+
+
+async def test_unknown_parameters_are_refused_on_the_page_and_its_files(
+    client: httpx.AsyncClient,
+) -> None:
+    for url in ("/?bbox=1,2,3,4", "/static/map/map.js?x=1"):
+        response = await client.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["invalid_params"][0]["reason"] == "unknown parameter"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, Page.html),
+        ("", Page.html),
+        ("*/*", Page.html),
+        (BROWSER_ACCEPT, Page.html),
+        ("application/json, text/html", Page.html),  # a tie: the page
+        ("image/png", Page.html),
+        ("application/json", Page.json),
+        ("application/*", Page.json),
+        ("application/json, */*", Page.json),
+        ("text/html;q=0.2, application/json;q=0.9", Page.json),
+        ("application/json;q=0, */*", Page.html),
+        ("application/json;q=oops, text/html", Page.html),
+    ],
+)
+def test_accept_negotiation(accept: str | None, expected: Page) -> None:
+    assert choose(None, accept) is expected
+
+
+async def test_the_static_files_have_their_types_caching_and_policy(
+    client: httpx.AsyncClient,
+) -> None:
+    html = (await client.get("/")).text
+    urls = _asset_urls(html)
+    assert len(urls) == 4  # Leaflet's CSS and JS, the page's CSS and module
+    types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+    for url in urls:
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        suffix = "." + url.split("?")[0].rsplit(".", 1)[1]
+        assert response.headers["content-type"] == types[suffix], url
+        # The URL names the content (?v= its hash): cacheable for a year.
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers[CSP] == page.CONTENT_SECURITY_POLICY
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "etag" in response.headers
+    plain = await client.get("/static/map/map.js")
+    assert plain.headers["cache-control"] == "public, max-age=3600"
+    stale = await client.get("/static/map/map.js?v=0000")
+    assert stale.headers["cache-control"] == "public, max-age=3600"
+    again = await client.get("/static/map/map.js", headers={"If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304
+    image = await client.get("/static/map/vendor/leaflet/images/layers.png")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/map/nothing.js",
+        "/static/map/%2e%2e/page.py",
+        "/static/map/..%2f..%2fsettings.py",
+        "/static/map/vendor",
+        "/static/map/",
+    ],
+)
+async def test_nothing_outside_the_static_folder_is_served(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_without_leaflet_copied_in_the_page_says_how_to_get_it(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page, "ASSETS", {**page.ASSETS, "leaflet_js": "vendor/missing.js"})
+    response = await client.get("/")
+    assert response.status_code == 503
+    assert "make assets" in response.json()["detail"]
+    assert (await client.get("/?f=json")).status_code == 200
+
+
+async def test_the_landing_page_is_in_the_api_definition(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/openapi.json")).json()["paths"]["/"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {"text/html", "application/json"}
+    assert [p["name"] for p in operation["parameters"]] == ["f"]
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert not any(p.startswith("/static") for p in paths)
