@@ -65,17 +65,26 @@ def _get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
     return response, elapsed
 
 
-def measure(client: httpx.Client, params: dict[str, str], reps: int, warmup: int) -> dict[str, Any]:
-    """``reps`` timed GETs (response fully read) after ``warmup`` untimed ones."""
-    path = path_of(params)
+def timed(
+    client: httpx.Client, url: str, reps: int, warmup: int
+) -> tuple[list[float], httpx.Response]:
+    """``reps`` timed GETs (response fully read) after ``warmup`` untimed ones: the samples in
+    ms and the last response."""
     for _ in range(warmup):
-        _get(client, path)
+        _get(client, url)
     samples: list[float] = []
     response: httpx.Response | None = None
     for _ in range(reps):
-        response, elapsed = _get(client, path)
+        response, elapsed = _get(client, url)
         samples.append(elapsed)
     assert response is not None
+    return samples, response
+
+
+def measure(client: httpx.Client, params: dict[str, str], reps: int, warmup: int) -> dict[str, Any]:
+    """``reps`` timed GETs of ``/events`` with ``params`` after ``warmup`` untimed ones."""
+    path = path_of(params)
+    samples, response = timed(client, path, reps, warmup)
     body = orjson.loads(response.content)
     return {
         "path": path,

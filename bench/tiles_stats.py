@@ -3,7 +3,6 @@ requests after a warm-up, the body read whole)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +13,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from bench.scenarios import TIMEOUT, YEAR_2017, summary
+from bench.scenarios import TIMEOUT, YEAR_2017, summary, timed
 
 # name -> (path, query). Tiles of WebMercatorQuad: 6/38/25 spans western Syria from Dar'a to
 # Aleppo (three quarters of the bench events), 10/617/401 is Aleppo city and its countryside,
@@ -44,15 +43,6 @@ def _url(path: str, params: dict[str, str]) -> str:
     return path + (f"?{urlencode(params)}" if params else "")
 
 
-def _get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
-    started = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {url}: {response.status_code} {response.text[:500]}")
-    return response, elapsed
-
-
 def _contents(response: httpx.Response) -> dict[str, Any]:
     """What a response holds: features and events of a tile, cells, periods, totals."""
     if response.headers["content-type"].startswith("application/vnd.mapbox-vector-tile"):
@@ -73,14 +63,7 @@ def _contents(response: httpx.Response) -> dict[str, Any]:
 
 
 def measure(client: httpx.Client, url: str, reps: int, warmup: int) -> dict[str, Any]:
-    for _ in range(warmup):
-        _get(client, url)
-    samples: list[float] = []
-    response: httpx.Response | None = None
-    for _ in range(reps):
-        response, elapsed = _get(client, url)
-        samples.append(elapsed)
-    assert response is not None
+    samples, response = timed(client, url, reps, warmup)
     etag = response.headers.get("etag")
     revalidated = client.get(url, headers={"If-None-Match": etag}) if etag else None
     return {
