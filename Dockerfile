@@ -1,4 +1,5 @@
-# The API image: migrations run on start (see docker-compose.yml), then uvicorn.
+# The API image. On start, scripts/docker-start.sh migrates, loads the built-in gazetteer and the
+# demo data when asked (SE_LOAD_GAZETTEER, SE_LOAD_DEMO; see docker-compose.yml), then serves.
 
 # The map page's Leaflet, from the npm registry at the version app/map/web pins (as `make assets`).
 FROM node:20-bookworm-slim AS map-assets
@@ -25,13 +26,16 @@ COPY app app
 COPY --from=map-assets /src/app/map/static/vendor app/map/static/vendor
 COPY alembic alembic
 COPY alembic.ini ./
+COPY scripts/docker-start.sh scripts/
 RUN pip install --no-deps -e . \
     && useradd --system --uid 10001 --home-dir /srv/syria-events syria \
     && chown -R syria /srv/syria-events
 USER syria
 
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+# The first start loads data before serving (under 10 s here): failures in the start period
+# do not count, and the first success ends it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
 
-CMD ["sh", "-c", "syria-events db migrate && syria-events serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "/srv/syria-events/scripts/docker-start.sh"]

@@ -7,7 +7,7 @@ CLI := $(BIN)/syria-events
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench bench-geoparse db-start db-stop migrate load clean venv postgis assets chromium gdal
+.PHONY: run test lint typecheck pytest bench bench-geoparse bench-compare wrk db-start db-stop migrate load clean venv postgis assets chromium gdal
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -24,6 +24,10 @@ postgis:
 # GDAL's ogrinfo/ogr2ogr from apt: the OGC API tests drive the real API with its OAPIF driver.
 gdal:
 	@bash scripts/ensure-gdal.sh
+
+# wrk from apt: the load generator of make bench-compare.
+wrk:
+	@bash scripts/ensure-wrk.sh
 
 # The map page's Leaflet, from the npm registry at the lockfile's version (node/npm from apt
 # when missing), copied into the git-ignored app/map/static/vendor/; redone when the pins change.
@@ -65,15 +69,24 @@ pytest: db-start assets chromium gdal
 
 test: lint typecheck pytest
 
-# Read path on 200k generated events, then geoparsing quality and speed on the labelled set.
-bench: migrate
-	$(BIN)/python -m bench.run
+# Read path on 200k generated events, then geoparsing quality and speed on the labelled set,
+# then this API beside tipg and the floor on the same events (one load serves both).
+EVENTS ?= 200000
+bench: migrate wrk
+	$(BIN)/python -m bench.run --events $(EVENTS)
 	$(BIN)/python -m bench.geoparse.run
+	$(BIN)/python -m bench.compare --events $(EVENTS)
+
+# This API, tipg (its own venv: bench/.venv-tipg from bench/tipg/requirements.txt) and a
+# framework-free floor on the same bench events, under wrk; bench/results/compare-N.json.
+bench-compare: migrate wrk
+	$(BIN)/python -m bench.compare --events $(EVENTS)
 
 bench-geoparse: venv
 	$(BIN)/python -m bench.geoparse.run
 
 clean:
 	-$(CLI) db stop
+	-t=$$(readlink .data/server 2>/dev/null); case "$$t" in /var/lib/syria-events/?*) rm -rf "$$t";; esac
 	rm -rf .data $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/results \
 		app/map/web/node_modules app/map/static/vendor test-artifacts

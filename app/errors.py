@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from app.db import PoolExhausted
 
 log = logging.getLogger("app.errors")
 
@@ -112,6 +115,14 @@ class Unavailable(DomainError):
     title = "Service unavailable"
 
 
+class TooManyAtOnce(DomainError):
+    """This client already runs its share of some heavy work (send ``Retry-After``)."""
+
+    status = 429
+    slug = "too-many-at-once"
+    title = "Too many requests of this kind at once"
+
+
 def problem(
     status: int,
     slug: str,
@@ -146,6 +157,17 @@ def _invalid_param(error: Any) -> dict[str, str]:
         why = (error.get("ctx") or {}).get("error", "")
         return {"name": "body", "reason": f"not JSON ({why} at character {error['loc'][-1]})"}
     return {"name": _loc_name(error["loc"]), "reason": error["msg"]}
+
+
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    """Whether asyncpg raised ``exc`` (connecting, or on its socket): its frames are in the
+    traceback, however many layers (SQLAlchemy's pool, ours) it then went through."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").partition(".")[0] == "asyncpg":
+            return True
+        tb = tb.tb_next
+    return False
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -201,7 +223,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PoolTimeoutError)
-    async def _pool(request: Request, exc: PoolTimeoutError) -> Response:
+    @app.exception_handler(PoolExhausted)
+    async def _pool(request: Request, exc: Exception) -> Response:
         return problem(
             503,
             "unavailable",
@@ -212,35 +235,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> Response:
-        # By SQLSTATE, as the driver's exception classes do not survive SQLAlchemy's adaptation:
-        # 57014 is a cancelled query (the statement timeout), class 08 a lost connection and
-        # 57P01..57P03 a server shutting down, crashed or starting.
+        # The driver's exception classes do not survive SQLAlchemy's adaptation: by SQLSTATE.
         state = getattr(exc.orig, "sqlstate", None) or ""
-        if state == "57014":
-            return problem(
-                503,
-                "query-timeout",
-                "Query took too long",
-                "the query ran past the statement timeout; narrow bbox or datetime",
-                request.url.path,
-            )
-        if exc.connection_invalidated or state.startswith(("08", "57P")):
-            return problem(
-                503,
-                "unavailable",
-                "Service unavailable",
-                "database unreachable",
-                request.url.path,
-            )
-        log.exception("database error on %s", request.url.path)
-        return problem(
-            500, "internal-error", "Internal error", "unexpected database error", request.url.path
-        )
+        return _database_problem(request, exc, state, lost=exc.connection_invalidated)
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def _driver(request: Request, exc: Exception) -> Response:
+        # Reads straight on asyncpg (app/db.py Reader): a connection lost under a statement
+        # (the server restarted) is an InterfaceError without SQLSTATE.
+        state = getattr(exc, "sqlstate", None) or ""
+        lost = isinstance(exc, asyncpg.ConnectionDoesNotExistError)
+        return _database_problem(request, exc, state, lost=lost)
 
     @app.exception_handler(OSError)
     async def _unreachable(request: Request, exc: OSError) -> Response:
-        # A request's only I/O is the database: asyncpg raises the socket's own error when it
-        # cannot connect (refused, no such unix socket, timed out), not a DBAPIError.
+        # asyncpg raises the socket's own error when it cannot connect (refused, no such unix
+        # socket, unknown host, timed out), not a DBAPIError. Any other OSError (a file that
+        # cannot be read, a full disk) is not the database being down: a logged 500.
+        if not _raised_by_the_driver(exc):
+            return _internal_error(request, exc)
         log.warning("database unreachable on %s: %r", request.url.path, exc)
         return problem(
             503, "unavailable", "Service unavailable", "database unreachable", request.url.path
@@ -248,7 +262,30 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
+        return _internal_error(request, exc)
+
+
+def _database_problem(request: Request, exc: Exception, state: str, *, lost: bool) -> Response:
+    # 57014 is a cancelled query (the statement timeout), class 08 a lost connection and
+    # 57P01..57P03 a server shutting down, crashed or starting.
+    if state == "57014":
         return problem(
-            500, "internal-error", "Internal error", "unexpected error", request.url.path
+            503,
+            "query-timeout",
+            "Query took too long",
+            "the query ran past the statement timeout; narrow bbox or datetime",
+            request.url.path,
         )
+    if lost or state.startswith(("08", "57P")):
+        return problem(
+            503, "unavailable", "Service unavailable", "database unreachable", request.url.path
+        )
+    log.error("database error on %s", request.url.path, exc_info=exc)
+    return problem(
+        500, "internal-error", "Internal error", "unexpected database error", request.url.path
+    )
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem(500, "internal-error", "Internal error", "unexpected error", request.url.path)

@@ -16,20 +16,25 @@ from pydantic import BaseModel
 from app.auth.dependencies import optional_principal, require
 from app.auth.router import router as keys_router
 from app.changes.router import router as changes_router
-from app.db import Database, make_engine
+from app.db import Database
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.events.router import router as events_router
 from app.geoparse.cache import SnapshotCache
+from app.geoparse.pool import GeoparsePool
 from app.health.router import router as health_router
 from app.map.router import router as map_router
 from app.ogc.router import router as ogc_router
 from app.places.router import router as places_router
+from app.reports.admission import IngestGate
 from app.reports.router import router as reports_router
 from app.settings import Settings
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
+from app.web.budgets import Budgets
 from app.web.limits import BodySizeLimit
 from app.web.ratelimit import RateLimit, RateLimiter
+from app.web.storable import reject_unstorable_text
+from app.web.streaming import StreamLimits
 from app.web.strict import reject_unknown_query
 
 DESCRIPTION = """
@@ -74,10 +79,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         if owned:
-            app.state.db = Database(make_engine(settings))
+            app.state.db = Database.of(settings)
+        if settings.geoparse_workers:
+            app.state.geoparse_pool = GeoparsePool(settings.geoparse_workers)
         try:
             yield
         finally:
+            if app.state.geoparse_pool is not None:
+                await app.state.geoparse_pool.close()
             if owned:
                 await app.state.db.dispose()
 
@@ -87,13 +96,36 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         # A key, when one is sent, is checked on every route: a bad key is a 401 everywhere
-        # and never buys a rate-limit bucket of its own.
-        dependencies=[Depends(reject_unknown_query), Depends(optional_principal)],
+        # and never buys a rate-limit bucket of its own. Text the database cannot store is
+        # refused first, before any of it is looked up.
+        dependencies=[
+            Depends(reject_unstorable_text),
+            Depends(reject_unknown_query),
+            Depends(optional_principal),
+        ],
     )
     app.state.settings = settings
     if database is not None:
         app.state.db = database
     app.state.snapshots = SnapshotCache()
+    # Workers are started in the lifespan; an app served without one (ASGI transport in
+    # tests) geoparses in its own process.
+    app.state.geoparse_pool = None
+    app.state.ingest_gate = IngestGate(
+        workers=settings.geoparse_workers, per_client=settings.ingest_per_client
+    )
+    app.state.budgets = Budgets.of(
+        exports=settings.export_slots,
+        exports_per_client=settings.export_slots_per_client,
+        dashboards=settings.dashboard_slots,
+        dashboards_per_client=settings.dashboard_slots_per_client,
+        dashboard_wait_s=settings.dashboard_wait_s,
+    )
+    app.state.stream_limits = StreamLimits(
+        memory_bytes=settings.export_buffer_bytes,
+        idle_s=settings.export_idle_s,
+        max_s=settings.export_max_s,
+    )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added last, so outermost: a refused request costs neither its body nor the database.

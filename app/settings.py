@@ -49,6 +49,46 @@ class Settings(BaseSettings):
         description="longest datetime span (days) of an export without limit=; an open or "
         "missing interval is unbounded; 0 = no cap (set it on a public deployment)",
     )
+    export_slots: int = Field(
+        default=4,
+        ge=1,
+        description="unpaged exports (CSV, NDJSON, ACLED) running at once; also the size of "
+        "their own connection pool; past it a 503 with Retry-After",
+    )
+    export_slots_per_client: int = Field(
+        default=2, ge=1, description="unpaged exports one client may run at once; past it a 429"
+    )
+    export_buffer_bytes: int = Field(
+        default=1024 * 1024,
+        ge=64 * 1024,
+        description="read-ahead of an export kept in memory; beyond it an unnamed temporary "
+        "file holds what the client has not read yet",
+    )
+    export_idle_s: float = Field(
+        default=60, gt=0, description="an export whose client reads nothing this long is cut off"
+    )
+    export_max_s: float = Field(
+        default=3600,
+        ge=0,
+        description="an export still downloading after this is cut off; 0 = never",
+    )
+    export_statement_timeout_ms: int = Field(
+        default=300_000, ge=1000, description="statement timeout of an export's query"
+    )
+    dashboard_slots: int = Field(
+        default=4,
+        ge=1,
+        description="statistics and tile requests running at once (they queue for a slot)",
+    )
+    dashboard_slots_per_client: int = Field(
+        default=8,
+        ge=1,
+        description="statistics and tile requests one client may have running or queued; "
+        "past it a 429",
+    )
+    dashboard_wait_s: float = Field(
+        default=3, ge=0, description="longest wait for a statistics/tile slot; then a 503"
+    )
     shutdown_grace_s: int = Field(
         default=30,
         ge=0,
@@ -73,18 +113,50 @@ class Settings(BaseSettings):
         "caches revalidate with the ETag (a 304 when nothing changed)",
     )
 
+    geoparse_workers: int = Field(
+        default=1,
+        ge=0,
+        description="processes that geoparse reports, so that the API keeps answering while a "
+        "long one is analysed; 1 suits 2 cores (the API and PostgreSQL need the other), cores "
+        "- 1 more; 0 = in the API process, blocking it (for debugging)",
+    )
+    ingest_per_client: int = Field(
+        default=2,
+        ge=1,
+        description="reports one API key may have being ingested at once; past it a 429 "
+        "(in all, 4 per geoparse worker; past that a 503)",
+    )
+    max_drafts_per_report: int = Field(
+        default=300,
+        ge=0,
+        description="draft events one report may propose (the first ones in its text, repeats "
+        "collapsed); how many more there were is the report's drafts_omitted",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
 
     @property
+    def server_link(self) -> Path:
+        """A symlink to the server's folder when it is not ``data_dir`` itself: as root, where
+        the ``postgres`` user cannot enter ``data_dir`` (see app/cli/localdb.py)."""
+        return self.data_dir / "server"
+
+    @property
+    def server_dir(self) -> Path:
+        """The local server's folder (``pg/``, ``run/``, ``postgres.log``)."""
+        link = self.server_link
+        return self.data_dir / link.readlink() if link.is_symlink() else self.data_dir
+
+    @property
     def socket_dir(self) -> Path:
-        return self.data_dir / "run"
+        return self.server_dir / "run"
 
     @property
     def cluster_dir(self) -> Path:
-        return self.data_dir / "pg"
+        return self.server_dir / "pg"
 
     def local_database_url(self, dbname: str = "syria_events") -> str:
         return f"postgresql://postgres@/{dbname}?host={self.socket_dir}&port={self.pg_port}"

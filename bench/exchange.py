@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.exchange.acled import COLUMNS
 from app.exchange.geography import ACLED_ADMIN1
 from app.gazetteer.loader import builtin_places, upsert_places
@@ -95,7 +95,7 @@ async def recreate(base: str) -> None:
 
 
 async def load_gazetteer(url: str) -> None:
-    database = Database(make_engine(Settings(database_url=url)))
+    database = Database.of(Settings(database_url=url))
     try:
         async with database.session() as session:
             await upsert_places(session, builtin_places())

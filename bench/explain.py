@@ -21,6 +21,7 @@ from starlette.requests import Request
 from app.db import make_engine
 from app.events import repository
 from app.events.filters import CURSOR_KIND, parse_filters, parse_page
+from app.events.sql import CSV_SELECT
 from app.settings import Settings
 from app.web.cursor import encode_cursor
 from bench.database import connect
@@ -105,9 +106,6 @@ class _Recorder:
     async def execute(self, statement: TextClause, params: dict[str, Any] | None = None) -> Any:
         return self._keep(statement, params)
 
-    async def stream(self, statement: TextClause, params: dict[str, Any] | None = None) -> Any:
-        return self._keep(statement, params)
-
 
 def _request(params: dict[str, str]) -> Request:
     query = urlencode(params).encode()
@@ -121,13 +119,12 @@ async def _capture(conn: AsyncConnection, settings: Settings, shape: Shape) -> P
     page = parse_page(request, settings.default_limit, settings.max_limit,
                       export=shape.kind != "page")  # fmt: skip
     place = await repository.find_place(conn, filters.place_id) if filters.place_id else None
-    recorder = _Recorder()
-    fake = cast(AsyncConnection, recorder)
     if shape.kind != "page":
-        async for _ in repository.stream(fake, filters, place, csv=shape.kind == "export_csv"):
-            pass
-    else:
-        await repository.fetch_features(fake, filters, place, page)
+        select = CSV_SELECT if shape.kind == "export_csv" else None
+        sql, params = repository.export_query(filters, place, csv_select=select)
+        return Plan(shape=shape, sql=sql, params=params)
+    recorder = _Recorder()
+    await repository.fetch_features(cast(AsyncConnection, recorder), filters, place, page)
     return Plan(shape=shape, sql=recorder.sql, params=recorder.params)
 
 

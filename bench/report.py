@@ -138,3 +138,55 @@ def print_writes(console: Console, writes: dict[str, Any]) -> None:
         console.print(f"EXPLAIN {name}: {p['execution_ms']} ms; indexes "
                       f"{', '.join(p['indexes']) or '-'}; seq scans "
                       f"{', '.join(p['seq_scans']) or '-'}")  # fmt: skip
+
+
+def _ratio(ours: float | None, other: float | None) -> str:
+    return "-" if not ours or not other else f"{ours / other:.2f}"
+
+
+def _cells(values: dict[str, float], servers: tuple[str, ...], fmt: str = "{:,.0f}") -> list[str]:
+    return ["-" if values.get(s) is None else fmt.format(values[s]) for s in servers]
+
+
+def print_compare(console: Console, data: dict[str, Any], servers: tuple[str, ...]) -> None:
+    """This API beside tipg and the floor: throughput, then latency and size per answer."""
+    w = data["wrk"]
+    main = Table(
+        title=f"This API, tipg and the floor on {data['events']:,} events "
+        f"(wrk -t{w['threads']} -c{w['connections']} -d{w['duration_s']}s; exports: one client)"
+    )
+    for col in ("scenario", "this API", "tipg", "floor", "API/tipg", "API/floor"):
+        main.add_column(col, justify="left" if col == "scenario" else "right")
+    for r in data["scenarios"].values():
+        v = r["value"]
+        ratios = _ratio(v.get("api"), v.get("tipg")), _ratio(v.get("api"), v.get("floor"))
+        main.add_row(r["label"], *_cells(v, servers), *ratios)
+    console.print(main)
+
+    latency = Table(title="Under wrk: latency and size of one answer (this API / tipg / floor)")
+    for col in ("scenario", "p50 ms", "p99 ms", "KB per answer"):
+        latency.add_column(col, justify="left" if col == "scenario" else "right")
+    for r in data["scenarios"].values():
+        if "wrk" not in r:
+            continue
+        runs = r["wrk"]
+        p50 = {s: f.get("p50_ms") for s, f in runs.items()}
+        p99 = {s: f.get("p99_ms") for s, f in runs.items()}
+        size = {s: f.get("bytes_per_response", 0) / 1000 for s, f in runs.items()}
+        latency.add_row(r["label"].removesuffix(" (req/s)"),
+                        " / ".join(_cells(p50, servers, "{:,.1f}")),
+                        " / ".join(_cells(p99, servers, "{:,.1f}")),
+                        " / ".join(_cells(size, servers, "{:,.1f}")))  # fmt: skip
+    console.print(latency)
+
+    peaks = [
+        f"{r['label'].removeprefix('export ').removesuffix(' (rows/s)')} "
+        f"{r['api']['server_hwm_mib_after']}"
+        for r in data["scenarios"].values()
+        if "api" in r
+    ]
+    console.print(f"API peak RSS during each export (MiB): {'; '.join(peaks)}")
+    console.print(
+        "tipg has no unpaged export (at most 10,000 features an answer), so its export cells "
+        "are empty; the exports' floor is COPY of the same SELECT in the bench process."
+    )

@@ -49,7 +49,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so the uvicorn subprocess is stopped too."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -58,7 +58,9 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _database(console: Console, events: int, fresh: bool) -> tuple[str, dict[str, Any], bool]:
+def prepared_database(
+    console: Console, events: int, fresh: bool
+) -> tuple[str, dict[str, Any], bool]:
     """The bench database's URL and how (and how fast) its data was loaded."""
     prepared = database.prepare(Settings().effective_database_url, events, fresh=fresh)
     if prepared.reused:
@@ -81,9 +83,9 @@ def _database(console: Console, events: int, fresh: bool) -> tuple[str, dict[str
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     console = Console(width=max(Console().width, 140))
-    _stop_on_sigterm()
+    stop_on_sigterm()
     started = time.perf_counter()
-    url, note, reused = _database(console, args.events, args.fresh)
+    url, note, reused = prepared_database(console, args.events, args.fresh)
     server = asyncio.run(database.describe(url))
 
     console.print(f"Measuring over HTTP ({args.reps} reps per scenario after 3 warm-ups) ...")

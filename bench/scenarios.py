@@ -127,13 +127,16 @@ def paging(client: httpx.Client, pages: int = PAGES, limit: int = PAGE_LIMIT) ->
     }
 
 
-def export(client: httpx.Client, api: Api, fmt: str) -> dict[str, Any]:
-    """Stream ``/events?f=<fmt>`` (no limit: every published row) and watch server memory."""
-    path = path_of({"f": fmt})
+def export(
+    client: httpx.Client, api: Api, fmt: str, filters: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Stream ``/events?f=<fmt>`` (no limit: every published row matching ``filters``) and
+    watch server memory."""
+    path = path_of({**(filters or {}), "f": fmt})
     before = memory_kib(api.pid)
     peak_was_reset = reset_peak(api.pid)
     at_start = memory_kib(api.pid)
-    header = 1 if fmt == "csv" else 0  # CSV sends its header line before any row
+    header = 0 if fmt == "ndjson" else 1  # CSV (and ACLED's) sends a header line first
     size = lines = 0
     started = time.perf_counter()
     first_row_s: float | None = None

@@ -1,4 +1,5 @@
-"""The real API in a uvicorn subprocess, and its memory as /proc reports it."""
+"""The real API (or another ASGI server) in a uvicorn subprocess, and its memory as /proc
+reports it."""
 
 from __future__ import annotations
 
@@ -37,25 +38,26 @@ def _uvicorn() -> str:
     return str(local if local.exists() else Path(sys.executable).parent / "uvicorn")
 
 
-def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_ready(
+    base_url: str, proc: subprocess.Popen[bytes], log_path: Path, ready_path: str
+) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     with httpx.Client(base_url=base_url, timeout=2.0) as client:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"uvicorn exited ({proc.returncode}); see {log_path}")
             try:
-                if client.get("/readyz").status_code == 200:
+                if client.get(ready_path).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-    raise RuntimeError(f"/readyz not ready after {READY_TIMEOUT_S:.0f}s; see {log_path}")
+    raise RuntimeError(f"{ready_path} not ready after {READY_TIMEOUT_S:.0f}s; see {log_path}")
 
 
 @contextmanager
 def running_api(database_url: str, log_path: Path) -> Iterator[Api]:
     """``uvicorn app.main:create_app --factory`` on a free port; stopped on exit or error."""
-    port = _free_port()
     # The bench measures the API as fast as it answers: the rate limiters are not under test.
     env = {
         **os.environ,
@@ -64,16 +66,30 @@ def running_api(database_url: str, log_path: Path) -> Iterator[Api]:
         "SE_RATE_LIMIT_KEY_PER_MIN": "0",
     }
     env.pop("SE_DATABASE_URL", None)
-    cmd = [
-        _uvicorn(), "app.main:create_app", "--factory",
-        "--port", str(port), "--host", "127.0.0.1",
-    ]  # fmt: skip
+    cmd = [_uvicorn(), "app.main:create_app", "--factory"]
+    with running_uvicorn(cmd, env, log_path, ready_path="/readyz") as api:
+        yield api
+
+
+@contextmanager
+def running_uvicorn(
+    cmd: list[str], env: dict[str, str], log_path: Path, *, ready_path: str, cwd: Path = ROOT
+) -> Iterator[Api]:
+    """A uvicorn command (without host and port) on a free loopback port, ready once
+    ``ready_path`` answers 200; stopped on exit, on error and on Ctrl-C."""
+    port = _free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*cmd, "--port", str(port), "--host", "127.0.0.1"],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             base_url = f"http://127.0.0.1:{port}"
-            _wait_ready(base_url, proc, log_path)
+            _wait_ready(base_url, proc, log_path, ready_path)
             yield Api(base_url=base_url, pid=proc.pid)
         finally:
             proc.terminate()

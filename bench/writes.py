@@ -31,7 +31,7 @@ from app.auth.keys import Role
 from app.auth.service import create_key, revoke_key
 from app.changes import repository as changes_repository
 from app.changes.service import CURSOR_KIND as CHANGES_CURSOR
-from app.db import Database, make_engine
+from app.db import Database
 from app.events import repository as events_repository
 from app.settings import Settings
 from app.web.cursor import encode_cursor
@@ -111,7 +111,7 @@ def _result(samples: list[float], note: str, **extra: Any) -> dict[str, Any]:
 
 
 async def _make_key(url: str, name: str) -> tuple[str, int]:
-    db = Database(make_engine(Settings(DATABASE_URL=url), pool_size=1))
+    db = Database.of(Settings(DATABASE_URL=url), pool_size=1)
     try:
         created = await create_key(db=db, name=name, role=Role.editor, by="bench")
     finally:
@@ -120,7 +120,7 @@ async def _make_key(url: str, name: str) -> tuple[str, int]:
 
 
 async def _revoke(url: str, key_id: int) -> None:
-    db = Database(make_engine(Settings(DATABASE_URL=url), pool_size=1))
+    db = Database.of(Settings(DATABASE_URL=url), pool_size=1)
     try:
         await revoke_key(db=db, key_id=key_id)
     finally:

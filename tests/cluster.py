@@ -48,8 +48,7 @@ class Cluster:
     @property
     def env(self) -> dict[str, str]:
         """The environment of a process that should use this cluster."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SE_")}
-        return {**env, "DATABASE_URL": self.url}
+        return environment(self.url)
 
     @property
     def lock_file(self) -> Path:
@@ -106,6 +105,12 @@ class Cluster:
         return out.stdout.strip().splitlines()[-1]
 
 
+def environment(database_url: str) -> dict[str, str]:
+    """The environment of a process that should use that database (and no SE_ setting)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SE_")}
+    return {**env, "DATABASE_URL": database_url}
+
+
 def _alive(pid: int) -> bool:
     """Running, as opposed to gone or a zombie waiting to be reaped."""
     try:
@@ -158,8 +163,9 @@ def wait_until_ready(api: Api, within_s: float = 30.0) -> None:
 
 
 @contextmanager
-def running_api(cluster: Cluster, log_dir: Path, **env: str) -> Iterator[Api]:
-    """``syria-events serve`` on a free port, ready; rate limits off unless ``env`` sets them."""
+def running_api(target: Cluster | str, log_dir: Path, **env: str) -> Iterator[Api]:
+    """``syria-events serve`` on a free port, ready, for a cluster or a database URL; rate
+    limits off unless ``env`` sets them."""
     port = free_port()
     limits_off = {"SE_RATE_LIMIT_ANON_PER_MIN": "0", "SE_RATE_LIMIT_KEY_PER_MIN": "0"}
     log = log_dir / f"api-{port}.log"
@@ -167,7 +173,11 @@ def running_api(cluster: Cluster, log_dir: Path, **env: str) -> Iterator[Api]:
         proc = subprocess.Popen(
             [str(CLI), "serve", "--port", str(port)],
             cwd=ROOT,
-            env={**cluster.env, **limits_off, **env},
+            env={
+                **(target.env if isinstance(target, Cluster) else environment(target)),
+                **limits_off,
+                **env,
+            },
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.keys import Role
 from app.auth.service import create_key
 from app.cli.main import migrate
-from app.db import Database, async_url, make_engine
+from app.db import Database, Reader, asyncpg_dsn, make_engine
 from app.main import create_app
 from app.settings import Settings
 
@@ -27,10 +27,6 @@ from app.settings import Settings
 def _with_dbname(url: str, dbname: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{dbname}"))
-
-
-def asyncpg_dsn(url: str) -> str:
-    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 async def _admin(url: str, sql: str) -> None:
@@ -114,8 +110,9 @@ class RolledBackDatabase(Database):
     """Every session and connection of the app shares the test's outer transaction."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn.engine)
+        super().__init__(conn.engine, Settings())
         self.conn = conn
+        self.reader = Reader.within(conn)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -133,6 +130,12 @@ class RolledBackDatabase(Database):
     async def read_connection(self) -> AsyncIterator[AsyncConnection]:
         async with self.conn.begin_nested():
             yield self.conn
+
+    @asynccontextmanager
+    async def export_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.conn.begin_nested():
+            raw = await self.conn.get_raw_connection()
+            yield raw.driver_connection
 
     async def dispose(self) -> None:
         return None
@@ -211,7 +214,7 @@ async def live(committed_database_url: str) -> AsyncIterator[Live]:
     settings = Settings(
         database_url=committed_database_url, rate_limit_anon_per_min=0, rate_limit_key_per_min=0
     )
-    database = Database(make_engine(settings))
+    database = Database.of(settings)
 
     async def header(name: str, role: Role) -> dict[str, str]:
         created = await create_key(db=database, name=name, role=role)

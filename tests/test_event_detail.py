@@ -70,3 +70,34 @@ async def test_a_draft_is_hidden_from_readers_without_a_key(
     assert (await client.get(f"/events/{event.public_id}")).status_code == 404
     response = await client.get(f"/events/{event.public_id}", headers=keys.editor)
     assert response.json()["properties"]["status"] == "draft"
+
+
+async def test_renaming_a_place_changes_the_etag_of_the_events_that_name_it(
+    client: httpx.AsyncClient, session: AsyncSession, keys: Keys
+) -> None:
+    await add_place(session, "sy-hazano-test", 36.78, 36.13, name_en="Hazano")
+    event = await add_event(session, "2024-03-02", 36.78, 36.13, place="sy-hazano-test")
+    url = f"/events/{event.public_id}"
+    read = await client.get(url)
+    old = read.headers["etag"]
+    assert read.json()["properties"]["place_name"] == "Hazano"
+    assert (await client.get(url, headers={"If-None-Match": old})).status_code == 304
+
+    renamed = await client.patch(
+        "/places/sy-hazano-test", json={"name_en": "Hazanu"}, headers=keys.editor
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    fresh = await client.get(url, headers={"If-None-Match": old})
+    assert fresh.status_code == 200, "the old copy names the old name"
+    assert fresh.json()["properties"]["place_name"] == "Hazanu"
+    new = fresh.headers["etag"]
+    assert new != old and new.startswith('"1-'), "the event itself did not change"
+    assert (await client.get(url, headers={"If-None-Match": new})).status_code == 304
+    # A write based on the copy read before the rename still applies: If-Match guards the
+    # event's own fields, which no one changed.
+    patched = await client.patch(
+        url, json={"properties": {"fatalities": 1}}, headers={**keys.editor, "If-Match": old}
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.headers["etag"] == (await client.get(url)).headers["etag"]

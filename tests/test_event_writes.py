@@ -50,7 +50,7 @@ async def test_an_analyst_creates_a_draft_with_location_and_etag(
     )
     body = response.json()
     assert response.headers["location"] == f"/events/{body['id']}"
-    assert response.headers["etag"] == '"1"'
+    assert response.headers["etag"].startswith('"1-'), "the version, then a digest of the body"
     assert response.headers["content-type"] == "application/geo+json"
     props = body["properties"]
     assert props["status"] == "draft" and props["version"] == 1
@@ -61,7 +61,7 @@ async def test_an_analyst_creates_a_draft_with_location_and_etag(
         ("Civilians (Syria)", "actor2"),
     }
     again = await client.get(body["id"].join(("/events/", "")), headers=keys.analyst)
-    assert again.status_code == 200 and again.headers["etag"] == '"1"'
+    assert again.status_code == 200 and again.headers["etag"] == response.headers["etag"]
 
 
 @pytest.mark.parametrize(
@@ -108,20 +108,31 @@ async def test_patch_needs_if_match_and_refuses_a_stale_one(
 ) -> None:
     event_id = (await create(client, keys.analyst)).json()["id"]
     url = f"/events/{event_id}"
+    read = await client.get(url, headers=keys.analyst)
     patch = {"properties": {"fatalities": 3}}
     missing = await client.patch(url, json=patch, headers=keys.analyst)
     assert missing.status_code == 428
-    ok = await client.patch(url, json=patch, headers={**keys.analyst, "If-Match": '"1"'})
-    assert ok.status_code == 200, ok.text
-    assert ok.headers["etag"] == '"2"'
-    assert ok.json()["properties"]["fatalities"] == 3
-    stale = await client.patch(
-        url, json={"properties": {"fatalities": 9}}, headers={**keys.analyst, "If-Match": '"1"'}
+    ok = await client.patch(
+        url, json=patch, headers={**keys.analyst, "If-Match": read.headers["etag"]}
     )
-    assert stale.status_code == 412
-    assert stale.json()["current_version"] == 2
-    weak = await client.patch(url, json=patch, headers={**keys.analyst, "If-Match": 'W/"2"'})
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["etag"].startswith('"2-')
+    assert ok.json()["properties"]["fatalities"] == 3
+    for stale_tag in (read.headers["etag"], '"1"'):  # a bare version, as ETags were before
+        stale = await client.patch(
+            url,
+            json={"properties": {"fatalities": 9}},
+            headers={**keys.analyst, "If-Match": stale_tag},
+        )
+        assert stale.status_code == 412
+        assert stale.json()["current_version"] == 2
+        assert "version 2" in stale.json()["detail"]
+    weak = await client.patch(
+        url, json=patch, headers={**keys.analyst, "If-Match": f"W/{ok.headers['etag']}"}
+    )
     assert weak.status_code == 412, "If-Match compares strongly"
+    chained = await client.patch(url, json=patch, headers={**keys.analyst, "If-Match": '"2"'})
+    assert chained.status_code == 200, "a bare version still names it"
 
 
 async def test_merge_patch_replaces_removes_and_keeps(
@@ -148,14 +159,14 @@ async def test_merge_patch_replaces_removes_and_keeps(
 async def test_a_patch_that_changes_nothing_makes_no_version(
     client: httpx.AsyncClient, keys: Keys
 ) -> None:
-    created = (await create(client, keys.editor)).json()
+    created = await create(client, keys.editor)
     response = await client.patch(
-        f"/events/{created['id']}",
+        f"/events/{created.json()['id']}",
         json={"properties": {"fatalities": 2}},
         headers={**keys.editor, "If-Match": "*"},
     )
     assert response.status_code == 200
-    assert response.headers["etag"] == '"1"'
+    assert response.headers["etag"] == created.headers["etag"]
 
 
 async def test_patching_status_or_read_only_fields_is_refused(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.settings import Settings
 from tests.exchange_data import acled_row, ucdp_row, write_acled, write_ucdp
 from tests.factories import add_event, add_place
@@ -31,7 +31,7 @@ def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 async def target(committed_database_url: str) -> AsyncIterator[Database]:
-    database = Database(make_engine(Settings(database_url=committed_database_url)))
+    database = Database.of(Settings(database_url=committed_database_url))
     try:
         yield database
     finally:

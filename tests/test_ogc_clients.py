@@ -20,7 +20,7 @@ from owslib.ogcapi.features import Features
 from rich.console import Console
 from sqlalchemy import text
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.demo.loader import load_demo
 from app.gazetteer.loader import load_gazetteer
 from app.settings import Settings
@@ -53,7 +53,7 @@ async def _seed(settings: Settings) -> tuple[list[str], int, int]:
     quiet = Console(quiet=True)
     await load_gazetteer(settings, geonames=[], admin=[], console=quiet)
     await load_demo(settings, console=quiet)
-    db = Database(make_engine(settings))
+    db = Database.of(settings)
     try:
         async with db.session() as session:
             conn = await session.connection()

@@ -287,6 +287,17 @@ async def test_deep_nesting_never_reaches_the_parser(client: httpx.AsyncClient) 
     assert (await client.get(ITEMS)).status_code == 200
 
 
+async def test_thousands_of_ors_are_a_400_and_the_same_values_in_one_in_work(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    ors = " OR ".join(f"fatalities = {n}" for n in range(300))
+    body = await problem(client, filter=ors)
+    assert "more than 200" in body["invalid_params"][0]["reason"]
+    assert "IN (" in body["detail"]
+    listed = f"fatalities IN ({', '.join(str(n) for n in range(300))})"
+    assert (await client.get(ITEMS, params={"filter": listed})).status_code == 200
+
+
 async def test_bad_filter_lang_and_crs(client: httpx.AsyncClient) -> None:
     body = await problem(client, filter="fatalities > 1", **{"filter-lang": "ecql"})
     assert body["invalid_params"][0]["name"] == "filter-lang"

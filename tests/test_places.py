@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from typing import Any
+
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.places.repository import search_sql
 from tests.factories import add_place
 
 
@@ -98,3 +105,42 @@ async def test_plain_listing_pages_by_id(client: httpx.AsyncClient, session: Asy
         seen += [f["id"] for f in body["features"]]
         url = next((lk["href"] for lk in body["links"] if lk["rel"] == "next"), "")
     assert seen == sorted(seen) and len(seen) == 4
+
+
+# About as many places as a full GeoNames import for Syria, spread over the country (the
+# seed makes the same ones every run).
+GEONAMES_SIZED = """
+INSERT INTO places (id, name_en, kind, geom, source)
+SELECT 'gn-' || n, 'Place ' || n, 'village',
+       ST_SetSRID(ST_MakePoint(35.7 + random() * 6.7, 32.3 + random() * 5.1), 4326), 'test'
+FROM (SELECT setseed(0.14)) s, generate_series(1, 50000) n
+"""
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+async def test_a_radius_search_uses_the_spatial_index(conn: AsyncConnection) -> None:
+    await conn.execute(text(GEONAMES_SIZED))
+    await conn.execute(text("ANALYZE places"))
+    criteria: dict[str, Any] = {"query": None, "kinds": [], "bbox": None, "after": None}
+    sql, params = search_sql(**criteria, near=(36.3, 33.5), radius_km=25, limit=10_000)
+    explained = (await conn.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)).scalar_one()
+    plan = json.loads(explained) if isinstance(explained, str) else explained
+    scans = [n for n in _plan_nodes(plan[0]["Plan"]) if n.get("Index Name") == "ix_places_geom"]
+    # The box narrows down in the index; ST_DWithin on geography could not use it.
+    assert any("&&" in n.get("Index Cond", "") for n in scans), json.dumps(plan, indent=1)
+
+    found = {r._id for r in (await conn.execute(text(sql), params)).all()}
+    exact = (
+        await conn.execute(
+            text(
+                "SELECT id FROM places WHERE ST_DWithin(geom::geography,"
+                " ST_SetSRID(ST_MakePoint(36.3, 33.5), 4326)::geography, 25000)"
+            )
+        )
+    ).scalars()
+    assert found == set(exact) and len(found) > 100, "the box drops no place in the radius"

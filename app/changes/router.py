@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.changes import service
@@ -13,6 +11,7 @@ from app.changes.schemas import ChangesOut, ChangesQuery
 from app.db import DatabaseDep
 from app.web.links import url_with
 from app.web.params import parse_limit
+from app.web.querydoc import documented
 from app.web.responses import RawJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
@@ -25,10 +24,9 @@ router = APIRouter(tags=["changes"])
     response_model=ChangesOut,
     responses=PROBLEM_RESPONSES,
     response_class=RawJSONResponse,
+    openapi_extra=documented(ChangesQuery),
 )
-async def list_changes(
-    request: Request, db: DatabaseDep, _query: Annotated[ChangesQuery, Query()]
-) -> Response:
+async def list_changes(request: Request, db: DatabaseDep) -> Response:
     """Created, updated and retracted events since a cursor. A client that applies them in
     order (upsert `feature`, remove on `retracted`) holds exactly the published events; it
     resumes from `cursor` (or the `next` link), also after an empty answer."""

@@ -1,15 +1,27 @@
-"""The project-local PostgreSQL cluster under ``.data/``: initdb + pg_ctl, no system service."""
+"""The project-local PostgreSQL cluster under ``.data/``: initdb + pg_ctl, no system service.
+
+As root, the server runs as ``postgres``, which must enter every folder above ``.data/``. When
+it cannot (a clone in ``/root`` or any other 0700 folder), the server's files go to a folder of
+their own under ``SERVER_HOMES`` and ``.data/server`` links there; nobody's folder changes mode.
+"""
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import pwd
+import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from app.settings import Settings
+
+# /var/lib, not /var/tmp or /run: the data must outlive reboots and systemd-tmpfiles' clean-up
+# of old files in /var/tmp; and only root writes here, so no other user can take a name first.
+SERVER_HOMES = Path("/var/lib/syria-events")
 
 
 class LocalDbError(RuntimeError):
@@ -51,9 +63,53 @@ def _chown_for_server(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    # From /: as ``postgres`` the tools warn when they cannot enter the caller's folder.
+    return subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+
+
+def _server_can_enter(path: Path) -> bool:
+    return os.geteuid() != 0 or _run([*_run_as(), "test", "-x", str(path)]).returncode == 0
+
+
+def _home_prefix(settings: Settings) -> str:
+    """``<project folder>-<hash of data_dir>-``: whose server folder this is, at a glance."""
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", settings.data_dir.parent.name)[:24] or "project"
+    digest = hashlib.sha256(str(settings.data_dir).encode()).hexdigest()[:10]
+    return f"{slug}-{digest}-"
+
+
+def _place_server(settings: Settings) -> None:
+    """Before the first initdb: give the server a folder of its own when it cannot enter
+    ``data_dir``'s. A new one each time (mkdtemp), so that a deleted ``.data`` means a new
+    cluster, as it does without the link."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    linked = settings.server_link.is_symlink()
+    if not linked and _server_can_enter(settings.data_dir.parent):
+        return
+    # Made again when someone removed it, whatever root's umask: postgres must pass through.
+    SERVER_HOMES.mkdir(parents=True, exist_ok=True)
+    SERVER_HOMES.chmod(0o755)
+    if not linked:
+        home = tempfile.mkdtemp(prefix=_home_prefix(settings), dir=SERVER_HOMES)
+        try:
+            settings.server_link.symlink_to(home, target_is_directory=True)
+        except FileExistsError:  # another start linked one first: that one it is
+            os.rmdir(home)
+
+
+def unused_homes(settings: Settings) -> list[Path]:
+    """Server folders made for this ``data_dir`` that it no longer links to (a ``.data``
+    deleted since): their data stays until someone removes them."""
+    if not SERVER_HOMES.is_dir():
+        return []
+    made_here = SERVER_HOMES.glob(_home_prefix(settings) + "*")
+    return sorted(p for p in made_here if p != settings.server_dir)
+
+
 def _pg(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     cmd = [*_run_as(), str(bindir() / "pg_ctl"), "-D", str(settings.cluster_dir), *args]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = _run(cmd)
     if check and result.returncode != 0:
         raise LocalDbError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
     return result
@@ -69,7 +125,8 @@ def init(settings: Settings) -> bool:
     """Create the cluster once; returns True when it was created now."""
     if (settings.cluster_dir / "PG_VERSION").exists():
         return False
-    for path in (settings.data_dir, settings.socket_dir, settings.cluster_dir):
+    _place_server(settings)
+    for path in (settings.server_dir, settings.socket_dir, settings.cluster_dir):
         path.mkdir(parents=True, exist_ok=True)
         _chown_for_server(path)
     settings.socket_dir.chmod(0o700 if os.geteuid() != 0 else 0o755)
@@ -86,7 +143,7 @@ def init(settings: Settings) -> bool:
         "UTF8",
         "--locale=C.UTF-8",
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = _run(cmd)
     if result.returncode != 0:
         raise LocalDbError(f"initdb failed:\n{result.stdout}{result.stderr}")
     conf = settings.cluster_dir / "postgresql.conf"
@@ -108,7 +165,7 @@ def start(settings: Settings) -> None:
     init(settings)
     if is_running(settings):
         return
-    log = settings.data_dir / "postgres.log"
+    log = settings.server_dir / "postgres.log"
     if not log.exists():
         log.touch()
     _chown_for_server(log)
@@ -135,12 +192,12 @@ def ensure_database(settings: Settings, dbname: str = "syria_events") -> None:
         "ON_ERROR_STOP=1",
         "-qAt",
     ]
-    exists = subprocess.run(
-        [*psql, "-d", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"],
-        capture_output=True,
-        text=True,
+    exists = _run(
+        [*psql, "-d", "postgres", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"]
     )
     if exists.returncode != 0:
         raise LocalDbError(exists.stderr)
     if exists.stdout.strip() != "1":
-        subprocess.run([*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'], check=True)
+        created = _run([*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'])
+        if created.returncode != 0:
+            raise LocalDbError(created.stderr)

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from app.auth.keys import Role
 from app.cli import localdb
-from app.db import Database, make_engine
+from app.db import Database
 from app.errors import DomainError
 from app.settings import Settings
 
@@ -55,7 +55,24 @@ def db_start() -> None:
         localdb.ensure_database(settings)
     except localdb.LocalDbError as exc:
         _fail(str(exc))
-    console.print(f"PostgreSQL running in {settings.cluster_dir} (port {settings.pg_port}).")
+    # Whole lines (soft_wrap): paths that can be copied.
+    console.print(
+        f"PostgreSQL running in {settings.cluster_dir} (port {settings.pg_port}).", soft_wrap=True
+    )
+    if settings.server_dir != settings.data_dir:
+        console.print(
+            f"  {settings.server_link} links there: the postgres user cannot enter "
+            f"{settings.data_dir.parent}.",
+            soft_wrap=True,
+            highlight=False,
+        )
+    for unused in localdb.unused_homes(settings):
+        console.print(
+            f"  [yellow]unused[/yellow] {unused}: an earlier cluster of this folder's .data; "
+            "remove it when its data is not needed.",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 @db_app.command("stop")
@@ -99,6 +116,14 @@ def gazetteer_load(
             "--admin", help="OCHA COD-AB boundaries, admin 1-3 (.shp or GeoJSON), repeatable"
         ),
     ] = None,
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty",
+            help="load nothing when places are stored already (a container's start): a "
+            "load rewrites every place it holds, editors' changes too",
+        ),
+    ] = False,
 ) -> None:
     """Load the built-in gazetteer, and users' GeoNames dumps and OCHA boundaries."""
     from app.gazetteer.loader import load_gazetteer
@@ -106,6 +131,9 @@ def gazetteer_load(
     for path in [*(geonames or []), *(admin or [])]:
         if not path.is_file():
             _fail(f"{path}: no such file")
+    if if_empty and asyncio.run(_with_database(_places_stored)):
+        console.print("Gazetteer: places are stored already; nothing loaded.")
+        return
     counts = asyncio.run(
         load_gazetteer(Settings(), geonames=geonames or [], admin=admin or [], console=console)
     )
@@ -183,11 +211,20 @@ def import_ucdp(
 
 
 async def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    database = Database(make_engine(Settings()))
+    database = Database.of(Settings())
     try:
         return await work(database)
     finally:
         await database.dispose()
+
+
+async def _places_stored(db: Database) -> bool:
+    from sqlmodel import select
+
+    from app.models import Place
+
+    async with db.session() as session:
+        return (await session.exec(select(Place.id).limit(1))).first() is not None
 
 
 @keys_app.command("create")

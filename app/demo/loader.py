@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.models import (
     Actor,
     Event,
@@ -189,7 +189,7 @@ async def load_demo_data(session: AsyncSession, show_progress: bool = False) -> 
 
 
 async def load_demo(settings: Settings, console: Console | None = None) -> tuple[int, int]:
-    db = Database(make_engine(settings))
+    db = Database.of(settings)
     try:
         async with db.session() as session:
             missing = (await session.exec(select(Place.id).limit(1))).first() is None

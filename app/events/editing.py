@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.service import Principal
-from app.db import Database
+from app.db import Database, Reader
 from app.errors import Conflict, InvalidBody, NotFound
 from app.events import editing_repository as repo
 from app.events import policy
@@ -83,9 +83,10 @@ async def _resolve(
 async def _answer(
     conn: AsyncConnection, public_id: str, status: int, **headers: str
 ) -> StoredResponse:
-    row = await fetch_detail(conn, public_id)
+    row = await fetch_detail(Reader.within(conn), public_id)
     assert row is not None
-    return StoredResponse(status, row.feature, {"ETag": etag(row.version), **headers})
+    feature = row["feature"]
+    return StoredResponse(status, feature, {"ETag": etag(row["version"], feature), **headers})
 
 
 async def create_event(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+from asyncpg import Record
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db import Reader, positional
 from app.events.filters import EventFilters, Page
 from app.events.sql import (
     ACTORS_HISTORICAL,
@@ -21,6 +23,7 @@ from app.events.sql import (
     HISTORICAL_SOURCE,
     detail_feature,
 )
+from app.spatial import within_km
 
 __all__ = ["CSV_COLUMNS", "PlaceRef", "count", "fetch_detail", "fetch_features", "filtered"]
 
@@ -98,23 +101,9 @@ def _place_clause(
     f: EventFilters, place: PlaceRef, clauses: list[str], params: dict[str, Any]
 ) -> None:
     if f.radius_km is not None:
-        # The envelope lets the GiST index narrow down; ST_DWithin on geography is exact.
-        dy = f.radius_km / 110.57
-        dx = f.radius_km / (111.32 * max(math.cos(math.radians(place.lat)), 0.01))
-        clauses.append(
-            "e.geom && ST_MakeEnvelope(:px0, :py0, :px1, :py1, 4326)"
-            " AND ST_DWithin(e.geom::geography,"
-            " ST_SetSRID(ST_MakePoint(:plon, :plat), 4326)::geography, :pm)"
-        )
-        params.update(
-            px0=place.lon - dx,
-            py0=place.lat - dy,
-            px1=place.lon + dx,
-            py1=place.lat + dy,
-            plon=place.lon,
-            plat=place.lat,
-            pm=f.radius_km * 1000.0,
-        )
+        near, near_params = within_km("e.geom", place.lon, place.lat, f.radius_km, prefix="p")
+        clauses.append(near)
+        params.update(near_params)
         return
     inside = (
         " OR ST_Intersects((SELECT area FROM places WHERE id = :place), e.geom)"
@@ -139,7 +128,13 @@ def _place_clause(
 # page only. Joined first, a misestimated filter (ST_DWithin says "1 row") builds actor
 # lists for every candidate row: 540 ms instead of tens (bench/, EXPLAIN ANALYZE).
 def _page_sql(
-    select: str, f: EventFilters, place: PlaceRef | None, page: Page, extra_limit: int
+    select: str,
+    f: EventFilters,
+    place: PlaceRef | None,
+    page: Page,
+    extra_limit: int,
+    *,
+    keyset: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     where, params = where_clause(f, place)
     if page.after is not None:
@@ -150,8 +145,9 @@ def _page_sql(
         limit = " LIMIT :limit"
         params["limit"] = page.limit + extra_limit
     source, actors = _source(f, params)
+    keys = "e.id AS _id, e.event_date AS _date, " if keyset else ""
     sql = (
-        f"SELECT e.id AS _id, e.event_date AS _date, {select}"
+        f"SELECT {keys}{select}"
         f" FROM (SELECT e.* FROM {source} WHERE {where}"
         f" ORDER BY e.event_date DESC, e.id DESC{limit}) e {actors}"
         " ORDER BY e.event_date DESC, e.id DESC"
@@ -176,59 +172,71 @@ def _source(f: EventFilters, params: dict[str, Any]) -> tuple[str, str]:
     return HISTORICAL_SOURCE, ACTORS_HISTORICAL
 
 
+def page_query(f: EventFilters, place: PlaceRef | None, page: Page) -> tuple[str, dict[str, Any]]:
+    """One page of Feature JSON (``feature``) after the keyset columns, plus one row to know
+    whether a next page exists."""
+    return _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1)
+
+
 async def fetch_features(
-    conn: AsyncConnection, f: EventFilters, place: PlaceRef | None, page: Page
-) -> list[Row[Any]]:
+    reader: Reader, f: EventFilters, place: PlaceRef | None, page: Page
+) -> list[Record]:
     """One page (plus one row, to know whether a next page exists) of Feature JSON."""
-    sql, params = _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1)
-    return list((await conn.execute(text(sql), params)).all())
+    return await reader.fetch(*page_query(f, place, page))
 
 
 async def fetch_csv_rows(
-    conn: AsyncConnection,
+    reader: Reader,
     f: EventFilters,
     place: PlaceRef | None,
     page: Page,
     select: str = CSV_SELECT,
-) -> list[Row[Any]]:
+) -> list[Record]:
     """One page of CSV rows; ``select`` names other columns (ACLED's, app/exchange/sql.py)."""
-    sql, params = _page_sql(select, f, place, page, extra_limit=1)
-    return list((await conn.execute(text(sql), params)).all())
+    return await reader.fetch(*_page_sql(select, f, place, page, extra_limit=1))
 
 
-async def stream(
-    conn: AsyncConnection,
+def export_query(
+    f: EventFilters, place: PlaceRef | None, *, csv_select: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The SELECT of an export: every match, newest first, as CSV columns or Features."""
+    select = csv_select if csv_select is not None else f"{FEATURE} AS feature"
+    return _page_sql(select, f, place, Page(limit=None), extra_limit=0, keyset=False)
+
+
+async def copy_out(
+    conn: asyncpg.Connection,
     f: EventFilters,
     place: PlaceRef | None,
+    sink: Callable[[bytes], Awaitable[None]],
     *,
-    csv: bool,
-    csv_select: str = CSV_SELECT,
-) -> AsyncIterator[Row[Any]]:
-    """Every matching row through a server-side cursor: memory stays flat."""
-    select = csv_select if csv else f"{FEATURE} AS feature"
-    sql, params = _page_sql(select, f, place, Page(limit=None), extra_limit=0)
-    result = await conn.stream(text(sql).execution_options(yield_per=1000), params)
-    async for row in result:
-        yield row
+    csv_select: str | None,
+) -> None:
+    """Every matching event through ``COPY ... TO STDOUT``, written by PostgreSQL: CSV rows
+    of ``csv_select``, else one Feature per line (NDJSON)."""
+    query, args = positional(*export_query(f, place, csv_select=csv_select))
+    # One JSON column as "CSV" with a quote and delimiter that JSON text never holds raw
+    # (PostgreSQL escapes control characters in JSON): each line is the Feature as it is.
+    options = {} if csv_select is not None else {"delimiter": "\x02", "quote": "\x01"}
+    await conn.copy_from_query(query, *args, output=sink, format="csv", **options)
 
 
-async def count(conn: AsyncConnection, f: EventFilters, place: PlaceRef | None) -> int:
+def count_query(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str, Any]]:
     source, where, params = filtered(f, place)
-    sql = f"SELECT count(*) FROM {source} WHERE {where}"
-    return int((await conn.execute(text(sql), params)).scalar_one())
+    return f"SELECT count(*) FROM {source} WHERE {where}", params
 
 
-async def find_place(conn: AsyncConnection, place_id: str) -> PlaceRef | None:
-    row = (
-        await conn.execute(
-            text(
-                "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, area IS NOT NULL AS has_area"
-                " FROM places WHERE id = :id"
-            ),
-            {"id": place_id},
-        )
-    ).first()
-    return PlaceRef(row.id, row.lon, row.lat, row.has_area) if row else None
+async def count(reader: Reader, f: EventFilters, place: PlaceRef | None) -> int:
+    return int(await reader.fetchval(*count_query(f, place)))
+
+
+async def find_place(reader: Reader, place_id: str) -> PlaceRef | None:
+    row = await reader.fetchrow(
+        "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, area IS NOT NULL AS has_area"
+        " FROM places WHERE id = :id",
+        {"id": place_id},
+    )
+    return PlaceRef(row["id"], row["lon"], row["lat"], row["has_area"]) if row else None
 
 
 _DETAIL_LIVE = f"""
@@ -254,13 +262,12 @@ FROM (
 
 
 async def fetch_detail(
-    conn: AsyncConnection, public_id: str, as_of: datetime | None = None
-) -> Row[Any] | None:
+    reader: Reader, public_id: str, as_of: datetime | None = None
+) -> Record | None:
     """An event's Feature and what decides who may see it, now or as it stood at ``as_of``."""
     if as_of is None:
-        return (await conn.execute(text(_DETAIL_LIVE), {"id": public_id})).first()
-    params = {"id": public_id, "as_of": as_of}
-    return (await conn.execute(text(_DETAIL_HISTORICAL), params)).first()
+        return await reader.fetchrow(_DETAIL_LIVE, {"id": public_id})
+    return await reader.fetchrow(_DETAIL_HISTORICAL, {"id": public_id, "as_of": as_of})
 
 
 async def fetch_versions(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from app.auth.dependencies import Analyst, Editor, MaybePrincipal
 from app.auth.service import Principal
 from app.db import DatabaseDep
 from app.events import editing, history, service
-from app.events.etags import etag, matches_none
+from app.events.etags import etag
 from app.events.filters import check_export_caps, parse_filters, parse_page
 from app.events.repository import CSV_COLUMNS
 from app.events.schemas import (
@@ -26,10 +27,14 @@ from app.events.schemas import (
 from app.events.sql import CSV_SELECT
 from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
+from app.web.budgets import counting
+from app.web.conditional import none_match
+from app.web.exports import export_response
 from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.params import parse_timestamp
-from app.web.render import csv_stream, csv_text, feature_collection, ndjson_stream
+from app.web.querydoc import documented
+from app.web.render import csv_text, feature_collection
 from app.web.responses import GeoJSONResponse
 from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
@@ -73,27 +78,41 @@ async def respond_with_events(
     )
     if export and page.limit is None and page.after is None:
         check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
-        await service.check_export(
+        place = await service.check_export(
             db=db, filters=filters, principal=principal, place_in_path=place_in_path
         )
-        rows = service.export_events(db=db, filters=filters, csv=tabular, csv_select=select)
-        body = csv_stream(columns, rows) if tabular else ndjson_stream(rows)
-        return StreamingResponse(body, media_type=media, headers=_disposition(fmt))
-    result = await service.list_events(
-        db=db,
-        filters=filters,
-        page=page,
-        csv=tabular,
-        principal=principal,
-        place_in_path=place_in_path is not None,
-        csv_select=select,
-    )
+        produce = partial(
+            service.export_events,
+            db=db,
+            filters=filters,
+            place=place,
+            csv_select=select if tabular else None,
+        )
+        return export_response(
+            request,
+            produce,
+            media_type=media,
+            headers=_disposition(fmt),
+            head=csv_text(columns, []).encode() if tabular else b"",
+        )
+    async with counting(request, page.count):
+        result = await service.list_events(
+            db=db,
+            filters=filters,
+            page=page,
+            csv=tabular,
+            principal=principal,
+            place_in_path=place_in_path is not None,
+            csv_select=select,
+        )
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
     if fmt is Format.geojson:
         links = [{"href": url_with(request), "rel": "self", "type": media}]
         if next_url:
             links.append({"href": next_url, "rel": "next", "type": media})
-        content = feature_collection([r.feature for r in result.rows], links, result.number_matched)
+        content = feature_collection(
+            [r["feature"] for r in result.rows], links, result.number_matched
+        )
         return Response(content, media_type=media)
     headers = _disposition(fmt)
     if next_url:
@@ -103,7 +122,7 @@ async def respond_with_events(
     if tabular:
         content = csv_text(columns, [r[2:] for r in result.rows]).encode()
     else:
-        content = "".join(f"{r.feature}\n" for r in result.rows).encode()
+        content = "".join(f"{r['feature']}\n" for r in result.rows).encode()
     return Response(content, media_type=media, headers=headers)
 
 
@@ -121,13 +140,9 @@ def _disposition(fmt: Format) -> dict[str, str]:
     responses=LIST_RESPONSES,
     response_model=EventFeatureCollection,
     response_class=GeoJSONResponse,
+    openapi_extra=documented(EventQuery),
 )
-async def list_events(
-    request: Request,
-    db: DatabaseDep,
-    principal: MaybePrincipal,
-    _query: Annotated[EventQuery, Query()],
-) -> Response:
+async def list_events(request: Request, db: DatabaseDep, principal: MaybePrincipal) -> Response:
     """Events matching every given filter, newest first, paged by `next` links."""
     return await respond_with_events(request, db, principal)
 
@@ -135,7 +150,7 @@ async def list_events(
 EventId = Annotated[str, Path(max_length=64, description="the event's public id (ev_...)")]
 IfMatch = Annotated[
     str | None,
-    Header(description='the ETag of the version the change is based on, e.g. "3"'),
+    Header(description="the ETag of the event as read (from GET /events/{id} or a write)"),
 ]
 Reason = Annotated[str | None, Query(max_length=2000, description="why: kept in the history")]
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -171,8 +186,8 @@ async def get_event(
     feature, version = await service.get_event(
         db=db, public_id=event_id, principal=principal, as_of=when
     )
-    headers = {"ETag": etag(version)}
-    if when is None and matches_none(if_none_match, version):
+    headers = {"ETag": etag(version, feature)}
+    if when is None and none_match(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return GeoJSONResponse(feature, headers=headers)
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from app.auth.service import Principal
-from app.db import Database
+from app.db import Database, Reader
 from app.errors import Gone, InvalidParameter, NotFound
 from app.events import policy, repository
 from app.events.filters import CURSOR_KIND, EventFilters, Page
@@ -27,12 +25,12 @@ class EventPage:
 
 
 async def resolve_place(
-    conn: AsyncConnection, f: EventFilters, *, from_path: bool = False
+    reader: Reader, f: EventFilters, *, from_path: bool = False
 ) -> PlaceRef | None:
     """The place a ``place`` filter names (400 when unknown; 404 when it is in the path)."""
     if f.place_id is None:
         return None
-    place = await repository.find_place(conn, f.place_id)
+    place = await repository.find_place(reader, f.place_id)
     if place is None:
         if from_path:
             raise NotFound(f"no place with id '{f.place_id}'")
@@ -45,7 +43,7 @@ def _split_page(rows: list[Any], page: Page) -> tuple[list[Any], str | None]:
         return rows, None
     rows = rows[: page.limit]
     last = rows[-1]
-    return rows, encode_cursor(CURSOR_KIND, [last._date.isoformat(), last._id])
+    return rows, encode_cursor(CURSOR_KIND, [last["_date"].isoformat(), last["_id"]])
 
 
 async def list_events(
@@ -61,14 +59,14 @@ async def list_events(
     """One page of events, as Feature JSON strings or CSV rows (our columns, or those of
     ``csv_select``), newest first."""
     policy.restrict_drafts(filters, principal)
-    async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters, from_path=place_in_path)
-        if csv:
-            found = await repository.fetch_csv_rows(conn, filters, place, page, csv_select)
-        else:
-            found = await repository.fetch_features(conn, filters, place, page)
-        rows, next_cursor = _split_page(found, page)
-        matched = await repository.count(conn, filters, place) if page.count else None
+    reader = db.reader
+    place = await resolve_place(reader, filters, from_path=place_in_path)
+    if csv:
+        found = await repository.fetch_csv_rows(reader, filters, place, page, csv_select)
+    else:
+        found = await repository.fetch_features(reader, filters, place, page)
+    rows, next_cursor = _split_page(found, page)
+    matched = await repository.count(reader, filters, place) if page.count else None
     return EventPage(rows, next_cursor, matched)
 
 
@@ -78,21 +76,25 @@ async def check_export(
     filters: EventFilters,
     principal: Principal | None = None,
     place_in_path: str | None = None,
-) -> None:
-    """Validate what needs the database before a stream starts and a 200 is sent."""
+) -> PlaceRef | None:
+    """Validate what needs the database before a stream starts and a 200 is sent; the
+    place the filters name."""
     policy.restrict_drafts(filters, principal)
-    async with db.read_connection() as conn:
-        await resolve_place(conn, filters, from_path=place_in_path is not None)
+    return await resolve_place(db.reader, filters, from_path=place_in_path is not None)
 
 
 async def export_events(
-    *, db: Database, filters: EventFilters, csv: bool, csv_select: str = CSV_SELECT
-) -> AsyncIterator[Any]:
-    """Every matching event, streamed from a server-side cursor (after ``check_export``)."""
-    async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters, from_path=False)
-        async for row in repository.stream(conn, filters, place, csv=csv, csv_select=csv_select):
-            yield row[2:] if csv else row.feature
+    sink: Callable[[bytes], Awaitable[None]],
+    *,
+    db: Database,
+    filters: EventFilters,
+    place: PlaceRef | None,
+    csv_select: str | None,
+) -> None:
+    """Every matching event (after ``check_export``) into ``sink``, from the export pool:
+    CSV rows of ``csv_select`` without a header, else NDJSON Features."""
+    async with db.export_connection() as conn:
+        await repository.copy_out(conn, filters, place, sink, csv_select=csv_select)
 
 
 async def get_event(
@@ -104,18 +106,17 @@ async def get_event(
 ) -> tuple[str, int]:
     """One event as a Feature with its places, reports (quotes) and actors, and its version;
     with ``as_of``, as it stood then."""
-    async with db.read_connection() as conn:
-        row = await repository.fetch_detail(conn, public_id, as_of)
+    row = await repository.fetch_detail(db.reader, public_id, as_of)
     if row is None:
         when = f" at {as_of.isoformat()}" if as_of else ""
         raise NotFound(f"no event with id '{public_id}'{when}")
-    policy.check_visible(public_id, principal, row.status, row.created_by)
-    if row.status == "retracted":
-        if row.merged_into:
+    policy.check_visible(public_id, principal, row["status"], row["created_by"])
+    if row["status"] == "retracted":
+        if merged := row["merged_into"]:
             raise Gone(
-                f"event '{public_id}' was merged into '{row.merged_into}'",
-                headers={"Link": f'</events/{row.merged_into}>; rel="canonical"'},
-                merged_into=row.merged_into,
+                f"event '{public_id}' was merged into '{merged}'",
+                headers={"Link": f'</events/{merged}>; rel="canonical"'},
+                merged_into=merged,
             )
-        raise Gone(f"event '{public_id}' was retracted: {row.retraction_reason}")
-    return str(row.feature), int(row.version)
+        raise Gone(f"event '{public_id}' was retracted: {row['retraction_reason']}")
+    return str(row["feature"]), int(row["version"])

@@ -94,11 +94,14 @@ CSV_COLUMNS = (
     "version",
     "updated_at",
 )
+# Every value as PostgreSQL writes it, so that COPY (exports) and a page (rows through the
+# csv module) give the same text; updated_at as in the Features (RFC 3339).
 CSV_SELECT = """
 e.public_id AS id, e.event_date, e.time_precision, e.event_type, e.sub_event_type,
 ac.actor1, ac.actor2, e.governorate_pcode, e.place_id, p.name_en AS place_name,
 round(ST_Y(e.geom)::numeric, 6) AS latitude, round(ST_X(e.geom)::numeric, 6) AS longitude,
-e.geo_precision, e.fatalities, e.description, e.status, e.version, e.updated_at
+e.geo_precision, e.fatalities, e.description, e.status, e.version,
+to_json(e.updated_at) #>> '{}' AS updated_at
 """
 
 _PLACES_LIVE = """SELECT ep.place_id, ep.role, 1 FROM event_places ep

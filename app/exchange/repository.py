@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.events import bulk
 from app.events.editing_repository import locate, set_context
 from app.exchange.schemas import ActorLink, Record
 
@@ -56,32 +57,23 @@ async def existing(
     return {r.source_id: r for r in rows}
 
 
-_COLUMNS: dict[str, str] = {
-    "event_date": "date",
-    "time_precision": "int",
-    "event_type": "text",
-    "sub_event_type": "text",
-    "description": "text",
-    "fatalities": "int",
-    "geo_precision": "int",
-    "place_id": "text",
-    "governorate_pcode": "text",
-    "district_pcode": "text",
-    "source_id": "text",
-    "source_version": "text",
-    "lon": "float8",
-    "lat": "float8",
-}
+_COLUMNS = list(bulk.COLUMN_TYPES)
 _STORED = [c for c in _COLUMNS if c not in ("lon", "lat")]
-_INSERT = f"""
-INSERT INTO events ({", ".join(_STORED)}, geom, status, source, created_by, updated_by)
-SELECT {", ".join(f"x.{c}" for c in _STORED)}, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326),
-       'published', :source, :author, :author
-FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items())})
-     AS x({", ".join(_COLUMNS)})
+_INSERT = (
+    bulk.insert_events(
+        _COLUMNS,
+        {
+            "status": "'published'",
+            "source": ":source",
+            "created_by": ":author",
+            "updated_by": ":author",
+        },
+    )
+    + """
 ON CONFLICT (source, source_id) DO NOTHING
 RETURNING id, source_id
 """
+)
 
 
 async def insert_events(

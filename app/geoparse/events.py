@@ -6,6 +6,9 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+
+import ahocorasick
 
 from app.geoparse.dates import find_dates
 from app.geoparse.lexicon import (
@@ -66,9 +69,23 @@ def _happened(words: str, cue: str) -> bool:
     return False
 
 
+@cache
+def _cue_finder() -> ahocorasick.Automaton:
+    """Every event cue, to find the few a sentence holds in one pass over it."""
+    automaton = ahocorasick.Automaton()
+    for _, cues in SUB_EVENT_CUES:
+        for cue in cues:
+            automaton.add_word(f" {cue} ", cue)
+    automaton.make_automaton()
+    return automaton
+
+
 def _sub_event(words: str) -> str | None:
+    present = {cue for _, cue in _cue_finder().iter(words)}
+    if not present:
+        return None
     for sub, cues in SUB_EVENT_CUES:
-        if any(_happened(words, c) for c in cues):
+        if any(_happened(words, c) for c in cues if c in present):
             return sub
     return None
 
@@ -111,21 +128,31 @@ def _territory(sub: str, actors: list[str]) -> str:
     return sub
 
 
-def _place_for(
-    start: int, end: int, mentions: list[Resolved], focus: Focus
-) -> tuple[Resolved | None, int]:
-    """The most precise Syrian place of the sentence and its ACLED geo_precision; without
-    one, the report's focus, flagged as approximate (2)."""
-    in_sentence = [
-        m for m in mentions if start <= m.match.start < end and m.place.country_code == "SY"
-    ]
-    if in_sentence:
-        best = min(in_sentence, key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
-        return best, _GEO_PRECISION.get(best.place.place_class, 3)
-    if focus.place is not None:
-        at_focus = next((m for m in mentions if m.place.id == focus.place.id), None)
-        return at_focus, 2 if at_focus else 3
-    return None, 3
+class _Places:
+    """Where a sentence's event is: the mentions are looked up by offset (bisect), not
+    scanned for every sentence, which made proposing quadratic in the text."""
+
+    def __init__(self, mentions: list[Resolved], focus: Focus) -> None:
+        self._mentions = sorted(mentions, key=lambda m: m.match.start)
+        self._starts = [m.match.start for m in self._mentions]
+        self._focus = focus
+        self._at_focus = (
+            next((m for m in self._mentions if m.place.id == focus.place.id), None)
+            if focus.place is not None
+            else None
+        )
+
+    def of(self, start: int, end: int) -> tuple[Resolved | None, int]:
+        """The most precise Syrian place of the sentence and its ACLED geo_precision; without
+        one, the report's focus, flagged as approximate (2)."""
+        lo, hi = bisect_left(self._starts, start), bisect_left(self._starts, end)
+        in_sentence = [m for m in self._mentions[lo:hi] if m.place.country_code == "SY"]
+        if in_sentence:
+            best = min(in_sentence, key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
+            return best, _GEO_PRECISION.get(best.place.place_class, 3)
+        if self._focus.place is not None:
+            return self._at_focus, 2 if self._at_focus else 3
+        return None, 3
 
 
 def propose_events(
@@ -134,6 +161,8 @@ def propose_events(
     """One draft per sentence that names an event, placed and dated from that sentence."""
     drafts: list[DraftEvent] = []
     dates = find_dates(folded.text, published)
+    date_starts = [d[0] for d in dates]
+    places = _Places(mentions, focus)
     for start, end in _sentences(folded.source):
         a, b = bisect_left(folded.origin, start), bisect_left(folded.origin, end)
         words = f" {folded.text[a:b].strip()} "
@@ -142,11 +171,11 @@ def propose_events(
             continue
         actors = _actors(words)
         sub = _territory(sub, actors)
-        place, geo = _place_for(start, end, mentions, focus)
+        place, geo = places.of(start, end)
         day, precision = published, 2
-        sentence_dates = [d for d in dates if a <= d[0] < b]
-        if sentence_dates:
-            day, precision = sentence_dates[0][2], sentence_dates[0][3]
+        first = bisect_left(date_starts, a)
+        if first < len(dates) and dates[first][0] < b:
+            day, precision = dates[first][2], dates[first][3]
         elif dates:
             day, precision = dates[0][2], dates[0][3]
         sides = ("actor1", "actor2", "assoc_actor_1")
@@ -166,3 +195,42 @@ def propose_events(
             )
         )
     return drafts
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The drafts a report stores, and what was left out and why."""
+
+    drafts: list[DraftEvent]
+    collapsed: int  # repeats of a kept draft (same date, type, place, actors, fatalities)
+    omitted: int  # distinct drafts past the ceiling
+
+
+def _identity(draft: DraftEvent) -> tuple[object, ...]:
+    """Everything that makes a draft an event of its own: all but its sentence."""
+    place = draft.place.place.id if draft.place else None
+    return (
+        draft.event_date,
+        draft.time_precision,
+        draft.event_type,
+        draft.sub_event_type,
+        place,
+        draft.geo_precision,
+        tuple(draft.actors),
+        draft.fatalities,
+    )
+
+
+def select_drafts(drafts: list[DraftEvent], ceiling: int) -> Selection:
+    """The placed drafts in text order, a repeat of an earlier one collapsed into it (its
+    first sentence is the quote), at most ``ceiling`` of them (the first ones)."""
+    seen: set[tuple[object, ...]] = set()
+    distinct: list[DraftEvent] = []
+    placed = [d for d in drafts if d.place is not None]  # an event must have a location
+    for draft in placed:
+        identity = _identity(draft)
+        if identity not in seen:
+            seen.add(identity)
+            distinct.append(draft)
+    kept = distinct[:ceiling]
+    return Selection(kept, len(placed) - len(distinct), len(distinct) - len(kept))

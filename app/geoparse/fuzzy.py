@@ -46,16 +46,25 @@ def fuzzy_mentions(
     snapshot: Snapshot, index: FuzzyIndex, source: str, resolved: list[Resolved]
 ) -> list[Resolved]:
     """Mentions of near-spellings in the parts of ``source`` no exact match covers."""
-    taken = [(r.match.start, r.match.end) for r in resolved]
+    # Covered characters, one byte each (a test against every mention was quadratic), and
+    # each distinct word compared with the gazetteer once.
+    taken = bytearray(len(source) + 1)
+    for r in resolved:
+        taken[r.match.start : r.match.end] = b"\x01" * (r.match.end - r.match.start)
+    nearest: dict[str, tuple[str, float, int] | None] = {}
     governorates = {r.place.governorate_pcode for r in resolved if r.place.governorate_pcode}
     found: list[Resolved] = []
     for m in _CANDIDATE.finditer(source):
-        if any(m.start() < b and a < m.end() for a, b in taken):
+        if taken.find(1, m.start(), m.end()) >= 0:
             continue
         key = fold_name(m.group(0))
         if key in STOP_NAMES or len(key) < 5 or m.start() == 0 or source[m.start() - 2] in ".!?":
             continue  # a capital after a full stop says nothing about a name
-        best = process.extractOne(key, index.keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD)
+        if key not in nearest:
+            nearest[key] = process.extractOne(
+                key, index.keys, scorer=fuzz.ratio, score_cutoff=THRESHOLD
+            )
+        best = nearest[key]
         if best is None:
             continue
         candidates = [snapshot.places[e.place_id] for e in index.entries[best[2]]]
@@ -65,5 +74,5 @@ def fuzzy_mentions(
         place = max(supported, key=lambda p: p.population)
         match = Match(m.start(), m.end(), m.group(0), (), False, m.group(0).count(" ") + 1)
         found.append(Resolved(match, place, round(0.6 * best[1] / 100, 3), "fuzzy"))
-        taken.append((m.start(), m.end()))
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     return found

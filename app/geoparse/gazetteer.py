@@ -283,8 +283,22 @@ def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> S
     return Snapshot(places, automaton, entries)
 
 
-async def load_snapshot(conn: AsyncConnection) -> Snapshot:
-    """Every place and name from the database, indexed for matching."""
+@dataclass(frozen=True)
+class Sources:
+    """What a snapshot is built from: every place and every (place_id, name, preferred).
+
+    What a geoparsing worker process is sent to build a snapshot of its own: for the built-in
+    gazetteer 0.3 MB pickled, where the snapshot with its automaton is 9.7 MB."""
+
+    places: dict[str, PlaceInfo]
+    names: list[tuple[str, str, bool]]
+
+    def build(self) -> Snapshot:
+        return build(self.places, self.names)
+
+
+async def load_sources(conn: AsyncConnection) -> Sources:
+    """Every place and name from the database."""
     rows = await conn.execute(
         text(
             "SELECT id, name_en, name_ar, kind, country_code, governorate_pcode,"
@@ -295,7 +309,12 @@ async def load_snapshot(conn: AsyncConnection) -> Snapshot:
     name_rows = await conn.execute(
         text("SELECT place_id, name, is_preferred FROM place_names ORDER BY place_id, id")
     )
-    return build(places, [(r[0], r[1], r[2]) for r in name_rows])
+    return Sources(places, [(r[0], r[1], r[2]) for r in name_rows])
+
+
+async def load_snapshot(conn: AsyncConnection) -> Snapshot:
+    """Every place and name from the database, indexed for matching."""
+    return (await load_sources(conn)).build()
 
 
 def distance_km(a: PlaceInfo, b: PlaceInfo) -> float:

@@ -40,12 +40,15 @@ def recognize(snapshot: Snapshot, folded: Folded) -> list[Match]:
     """Non-overlapping matches, preferring the longest name, then an unprefixed one."""
     raw = _candidates(snapshot, folded)
     raw.sort(key=lambda m: (-(m[1] - m[0]), m[2][0].prefix, m[0]))
-    taken: list[tuple[int, int]] = []
+    # The characters a match already covers, one byte each: an overlap test scans only the
+    # candidate's own span, so recognition stays linear in the text (a test against every
+    # span taken so far made it quadratic).
+    taken = bytearray(len(folded.text) + 1)
     matches: list[Match] = []
     for start, end, bucket in raw:
-        if any(start < b and a < end for a, b in taken):
+        if taken.find(1, start, end) >= 0:
             continue
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         if any(e.blocks for e in bucket):
             continue
         prefix = bucket[0].prefix

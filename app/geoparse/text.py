@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.text.normalize import normalize as fold_arabic
 
@@ -22,6 +23,9 @@ _DROP = frozenset("\u0640")  # tatweel
 _ARTICLE = re.compile(r"(?<![^ ])(?:ash|adh|ath|as|ad|at|ar|az|an|es|ed|et|er|ez|en|el)(?= )")
 
 
+# Per character and pure, so cached: a report repeats few distinct characters, and folding
+# them one by one was the largest part of parsing a long report.
+@lru_cache(maxsize=1 << 16)
 def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch) == "Mn" or ch in _DROP
 
@@ -45,6 +49,7 @@ class Folded:
         return a, b
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_char(ch: str) -> str:
     if "\u0600" <= ch <= "\u06ff":
         return fold_arabic(ch)
@@ -52,14 +57,26 @@ def fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=1 << 16)
+def _folded_char(ch: str) -> str | None:
+    """What a character becomes out of context: nothing (a mark), its folded form (a letter
+    or digit), a space (anything else); None for an apostrophe, which depends on its
+    neighbours."""
+    if _is_mark(ch):
+        return ""
+    if ch in _APOSTROPHES:
+        return None
+    return fold_char(ch) if _is_wordchar(ch) else " "
+
+
 def _fold(source: str) -> Folded:
     out: list[str] = []
     origin: list[int] = []
     n = len(source)
+    last = ""
     for i, ch in enumerate(source):
-        if _is_mark(ch):
-            continue
-        if ch in _APOSTROPHES:
+        folded = _folded_char(ch)
+        if folded is None:
             prev_word = i > 0 and _is_wordchar(source[i - 1])
             next_word = i + 1 < n and _is_wordchar(source[i + 1])
             possessive = (
@@ -69,13 +86,13 @@ def _fold(source: str) -> Folded:
             )
             if prev_word and next_word and not possessive:
                 continue  # Dar'a -> dara
-            ch = " "
-        folded = fold_char(ch) if _is_wordchar(ch) else " "
+            folded = " "
         for c in folded:
-            if c == " " and out and out[-1] == " ":
+            if c == " " and last == " ":
                 continue
             out.append(c)
             origin.append(i)
+            last = c
     return Folded("".join(out), origin, source)
 
 

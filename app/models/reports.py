@@ -32,6 +32,8 @@ class Report(SQLModel, table=True):
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
     created_by: str | None = None
+    # Draft events the text proposed past the ceiling per report (SE_MAX_DRAFTS_PER_REPORT).
+    drafts_omitted: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class ReportMention(SQLModel, table=True):

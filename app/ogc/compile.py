@@ -21,6 +21,7 @@ from typing import Any
 from app.errors import InvalidParameter
 from app.ogc import geometry, temporal
 from app.ogc.queryables import NUMERIC, TEMPORAL, Kind, Queryable
+from app.web.storable import unstorable
 
 COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 SPATIAL = {
@@ -269,8 +270,9 @@ def literal(node: Any, kind: Kind) -> Any:
             return int(node)
         return float(node)
     if kind is Kind.string and isinstance(node, str):
-        if "\x00" in node:
-            raise problem("a string holds a NUL character")
+        # A second layer of decoding (cql2-json's escapes) the request's own check cannot see.
+        if reason := unstorable(node):
+            raise problem(f"a string {reason}")
         return node
     raise problem(f"{_show(node)} is not a {kind}")
 

@@ -4,21 +4,18 @@ Feature JSON. PostGIS writes every Feature; Python only joins them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from asyncpg import Record
 from sqlalchemy import Row, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.db import Reader
 from app.events.filters import EventFilters
 from app.events.repository import PlaceRef, filtered
 from app.places.repository import FEATURE_SQL
 from app.web.params import BBox
-
-_QUERY_CANCELED = "57014"
-_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, true)")
 
 
 async def events_extent(conn: AsyncConnection) -> Row[Any]:
@@ -44,12 +41,12 @@ async def places_extent(conn: AsyncConnection) -> Row[Any]:
 
 
 async def event_prev_position(
-    conn: AsyncConnection,
+    reader: Reader,
     f: EventFilters,
     place: PlaceRef | None,
     after: tuple[date, int],
     limit: int,
-) -> Row[Any] | None:
+) -> Record | None:
     """The cursor position of the page before the one that starts after ``after``: the
     ``limit + 1``-th matching event at or above it; None when that page is the first."""
     source, where, params = filtered(f, place)
@@ -59,7 +56,7 @@ async def event_prev_position(
         " ORDER BY e.event_date, e.id OFFSET :limit LIMIT 1"
     )
     params.update(after_date=after[0], after_id=after[1], limit=limit)
-    return (await conn.execute(text(sql), params)).first()
+    return await reader.fetchrow(sql, params)
 
 
 def _places_where(
@@ -77,12 +74,12 @@ def _places_where(
 
 
 async def fetch_places(
-    conn: AsyncConnection,
+    reader: Reader,
     bbox: BBox | None,
     cql: tuple[str, dict[str, Any]] | None,
     after: str | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[Record]:
     """A page of places by id (plus one row, to know whether another page follows)."""
     where, params = _places_where(bbox, cql)
     if after is not None:
@@ -93,11 +90,11 @@ async def fetch_places(
         f"SELECT pl.id AS _id, {FEATURE_SQL} AS feature FROM places pl"
         f" WHERE {where} ORDER BY pl.id LIMIT :limit"
     )
-    return list((await conn.execute(text(sql), params)).all())
+    return await reader.fetch(sql, params)
 
 
 async def place_prev_position(
-    conn: AsyncConnection,
+    reader: Reader,
     bbox: BBox | None,
     cql: tuple[str, dict[str, Any]] | None,
     after: str,
@@ -109,30 +106,12 @@ async def place_prev_position(
         f"SELECT pl.id FROM places pl WHERE {where} AND pl.id <= :after"
         " ORDER BY pl.id DESC OFFSET :limit LIMIT 1"
     )
-    return (await conn.execute(text(sql), params)).scalar_one_or_none()
+    found: str | None = await reader.fetchval(sql, params)
+    return found
 
 
-async def count_places(
-    conn: AsyncConnection, bbox: BBox | None, cql: tuple[str, dict[str, Any]] | None
-) -> int:
+def count_places_query(
+    bbox: BBox | None, cql: tuple[str, dict[str, Any]] | None
+) -> tuple[str, dict[str, Any]]:
     where, params = _places_where(bbox, cql)
-    sql = f"SELECT count(*) FROM places pl WHERE {where}"
-    return int((await conn.execute(text(sql), params)).scalar_one())
-
-
-async def within_budget(
-    conn: AsyncConnection, budget_ms: int, count: Callable[[], Awaitable[int]]
-) -> int | None:
-    """``count()`` when it finishes within ``budget_ms``, else None. It runs in a savepoint
-    with its own statement timeout, so a count cut short costs the page nothing."""
-    try:
-        async with conn.begin_nested():
-            old = (await conn.execute(text("SELECT current_setting('statement_timeout')"))).scalar()
-            await conn.execute(_SET_TIMEOUT, {"ms": str(budget_ms)})
-            n = await count()
-            await conn.execute(_SET_TIMEOUT, {"ms": old})
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _QUERY_CANCELED:
-            return None
-        raise
-    return n
+    return f"SELECT count(*) FROM places pl WHERE {where}", params

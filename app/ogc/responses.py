@@ -43,7 +43,7 @@ def items_links(
 def items(request: Request, info: CollectionInfo, fmt: str, page: ItemsPage) -> Response:
     links = items_links(request, info, fmt, page)
     if fmt == "geojson":
-        body = feature_collection([r.feature for r in page.rows], links, page.number_matched)
+        body = feature_collection([r["feature"] for r in page.rows], links, page.number_matched)
         return Response(body, media_type=GEOJSON)
     headers = {
         "Link": ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"' for x in links if x["rel"] != "self")
@@ -53,7 +53,7 @@ def items(request: Request, info: CollectionInfo, fmt: str, page: ItemsPage) -> 
     if fmt == "csv":
         body = csv_text(CSV_COLUMNS, [r[2:] for r in page.rows]).encode()
         return Response(body, media_type=MEDIA_TYPES[Format.csv], headers=headers)
-    body = "".join(f"{r.feature}\n" for r in page.rows).encode()
+    body = "".join(f"{r['feature']}\n" for r in page.rows).encode()
     return Response(body, media_type=MEDIA["ndjson"], headers=headers)
 
 

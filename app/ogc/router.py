@@ -14,7 +14,6 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
 from app.db import DatabaseDep
-from app.events.etags import etag
 from app.events.router import LIST_RESPONSES
 from app.events.schemas import EventFeatureCollection
 from app.ogc import documents, params, responses, service
@@ -32,13 +31,15 @@ from app.ogc.schemas import (
     PlaceItemsQuery,
     Queryables,
 )
+from app.web.budgets import counting
 from app.web.links import absolute
+from app.web.querydoc import documented
 from app.web.responses import GeoJSONResponse, RawJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES, problem_response
 
-router = APIRouter(tags=["OGC API - Features"])
 JSONOnly = Annotated[JSONQuery, Query()]
 ItemQuery = Annotated[FeatureQuery, Query()]
+router = APIRouter(tags=["OGC API - Features"])
 FeatureId = Annotated[str, Path(max_length=128, description="the feature's id")]
 
 
@@ -138,20 +139,17 @@ async def places_queryables(request: Request, _query: JSONOnly) -> Response:
     response_model=EventFeatureCollection,
     response_class=GeoJSONResponse,
     responses={**LIST_RESPONSES, 401: problem_response("status=draft without an API key")},
+    openapi_extra=documented(EventItemsQuery),
 )
-async def event_items(
-    request: Request,
-    db: DatabaseDep,
-    principal: MaybePrincipal,
-    _query: Annotated[EventItemsQuery, Query()],
-) -> Response:
+async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincipal) -> Response:
     """Events newest first, with every filter of `GET /events` and a CQL2 `filter`; paged by
     `next` and `prev` links."""
     fmt = params.items_format(request, EVENTS)
     filters, page = params.event_items(request)
-    result = await service.event_items(
-        db=db, filters=filters, page=page, csv=fmt == "csv", principal=principal
-    )
+    async with counting(request, page.count):
+        result = await service.event_items(
+            db=db, filters=filters, page=page, csv=fmt == "csv", principal=principal
+        )
     return responses.items(request, EVENTS, fmt, result)
 
 
@@ -170,10 +168,9 @@ async def event_items(
             },
         },
     },
+    openapi_extra=documented(PlaceItemsQuery),
 )
-async def place_items(
-    request: Request, db: DatabaseDep, _query: Annotated[PlaceItemsQuery, Query()]
-) -> Response:
+async def place_items(request: Request, db: DatabaseDep) -> Response:
     """Gazetteer places by id, with `bbox` and a CQL2 `filter`; paged by `next` and `prev`."""
     fmt = params.items_format(request, PLACES)
     result = await service.place_items(db=db, search=params.place_items(request, PLACES))
@@ -191,12 +188,12 @@ async def event_item(
     request: Request,
     db: DatabaseDep,
     principal: MaybePrincipal,
-    featureId: FeatureId,  # OGC API - Features spells it so
+    featureId: FeatureId,  # OGC API - Features spells it so,
     _query: ItemQuery,
 ) -> Response:
     """An event with its places, reports (quotes) and actors, as `GET /events/{id}`."""
-    feature, version = await service.event_item(db=db, feature_id=featureId, principal=principal)
-    return responses.item(request, EVENTS, feature, {"ETag": etag(version)})
+    feature, tag = await service.event_item(db=db, feature_id=featureId, principal=principal)
+    return responses.item(request, EVENTS, feature, {"ETag": tag})
 
 
 @router.get(
@@ -207,10 +204,7 @@ async def event_item(
     responses=PROBLEM_RESPONSES,
 )
 async def place_item(
-    request: Request,
-    db: DatabaseDep,
-    featureId: FeatureId,
-    _query: ItemQuery,
+    request: Request, db: DatabaseDep, featureId: FeatureId, _query: ItemQuery
 ) -> Response:
     """A gazetteer place with its names in both scripts."""
     feature = await service.place_item(db=db, feature_id=featureId)

@@ -28,6 +28,7 @@ from app.db import Database
 from app.events import policy
 from app.events import repository as events_repository
 from app.events import service as events_service
+from app.events.etags import etag
 from app.events.filters import CURSOR_KIND as EVENTS_CURSOR
 from app.events.filters import EventFilters, Page
 from app.ogc import repository
@@ -69,58 +70,56 @@ async def event_items(
     """A page of events (Feature JSON or CSV rows), newest first, as GET /events pages."""
     assert page.limit is not None
     policy.restrict_drafts(filters, principal)
-    async with db.read_connection() as conn:
-        place = await events_service.resolve_place(conn, filters)
-        fetch = events_repository.fetch_csv_rows if csv else events_repository.fetch_features
-        rows, last = _split(await fetch(conn, filters, place, page), page.limit)
-        next_cursor = _event_cursor(last) if last is not None else None
-        prev_cursor = None
-        if page.after is not None:
-            position = await repository.event_prev_position(
-                conn, filters, place, page.after, page.limit
-            )
-            prev_cursor = _event_cursor(position) if position is not None else None
-        if page.count:
-            matched: int | None = await events_repository.count(conn, filters, place)
-        elif page.after is not None:
-            matched = None
-        elif next_cursor is None:
-            matched = len(rows)
-        else:
-            matched = await repository.within_budget(
-                conn, COUNT_BUDGET_MS, lambda: events_repository.count(conn, filters, place)
-            )
+    reader = db.reader
+    place = await events_service.resolve_place(reader, filters)
+    fetch = events_repository.fetch_csv_rows if csv else events_repository.fetch_features
+    rows, last = _split(await fetch(reader, filters, place, page), page.limit)
+    next_cursor = _event_cursor(last) if last is not None else None
+    prev_cursor = None
+    if page.after is not None:
+        position = await repository.event_prev_position(
+            reader, filters, place, page.after, page.limit
+        )
+        prev_cursor = _event_cursor(position) if position is not None else None
+    if page.count:
+        matched: int | None = await events_repository.count(reader, filters, place)
+    elif page.after is not None:
+        matched = None
+    elif next_cursor is None:
+        matched = len(rows)
+    else:
+        matched = await reader.fetchval_within(
+            COUNT_BUDGET_MS, *events_repository.count_query(filters, place)
+        )
     return ItemsPage(rows, next_cursor, page.after is not None, prev_cursor, matched)
 
 
 def _event_cursor(row: Any) -> str:
-    return encode_cursor(EVENTS_CURSOR, [row._date.isoformat(), row._id])
+    return encode_cursor(EVENTS_CURSOR, [row["_date"].isoformat(), row["_id"]])
 
 
 async def place_items(*, db: Database, search: PlaceSearch) -> ItemsPage:
     """A page of gazetteer places, by id."""
-    async with db.read_connection() as conn:
-        fetched = await repository.fetch_places(
-            conn, search.bbox, search.cql, search.after, search.limit
+    reader = db.reader
+    fetched = await repository.fetch_places(
+        reader, search.bbox, search.cql, search.after, search.limit
+    )
+    rows, last = _split(fetched, search.limit)
+    next_cursor = _place_cursor(last["_id"]) if last is not None else None
+    prev_cursor = None
+    if search.after is not None:
+        position = await repository.place_prev_position(
+            reader, search.bbox, search.cql, search.after, search.limit
         )
-        rows, last = _split(fetched, search.limit)
-        next_cursor = _place_cursor(last._id) if last is not None else None
-        prev_cursor = None
-        if search.after is not None:
-            position = await repository.place_prev_position(
-                conn, search.bbox, search.cql, search.after, search.limit
-            )
-            prev_cursor = _place_cursor(position) if position is not None else None
-        if search.after is not None:
-            matched: int | None = None
-        elif next_cursor is None:
-            matched = len(rows)
-        else:
-            matched = await repository.within_budget(
-                conn,
-                COUNT_BUDGET_MS,
-                lambda: repository.count_places(conn, search.bbox, search.cql),
-            )
+        prev_cursor = _place_cursor(position) if position is not None else None
+    if search.after is not None:
+        matched: int | None = None
+    elif next_cursor is None:
+        matched = len(rows)
+    else:
+        matched = await reader.fetchval_within(
+            COUNT_BUDGET_MS, *repository.count_places_query(search.bbox, search.cql)
+        )
     return ItemsPage(rows, next_cursor, search.after is not None, prev_cursor, matched)
 
 
@@ -130,14 +129,14 @@ def _place_cursor(place_id: str) -> str:
 
 async def event_item(
     *, db: Database, feature_id: str, principal: Principal | None
-) -> tuple[dict[str, Any], int]:
+) -> tuple[dict[str, Any], str]:
     """One event, as GET /events/{id} answers it (drafts, retractions and merges alike), and
-    its version."""
+    its ETag (the same as there: the links added are the request's, not the event's)."""
     feature, version = await events_service.get_event(
         db=db, public_id=feature_id, principal=principal
     )
     # One Feature, decoded to add the OGC links: not the hot path.
-    return orjson.loads(feature), version
+    return orjson.loads(feature), etag(version, feature)
 
 
 async def place_item(*, db: Database, feature_id: str) -> dict[str, Any]:

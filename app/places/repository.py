@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.spatial import within_km
 from app.web.params import BBox
 
 FEATURE_SQL = """
@@ -27,8 +28,7 @@ json_build_object(
 """
 
 
-async def search(
-    conn: AsyncConnection,
+def search_sql(
     *,
     query: str | None,
     kinds: list[str],
@@ -37,8 +37,8 @@ async def search(
     radius_km: float | None,
     after: str | None,
     limit: int,
-) -> list[Row[Any]]:
-    """Places by name (best match first), by distance, or by id for plain listing."""
+) -> tuple[str, dict[str, Any]]:
+    """The SELECT of ``search`` and its parameters."""
     clauses: list[str] = []
     params: dict[str, Any] = {"limit": limit + 1}
     order = "pl.id"
@@ -51,11 +51,11 @@ async def search(
         params.update(bx0=bbox.min_lon, by0=bbox.min_lat, bx1=bbox.max_lon, by1=bbox.max_lat)
     if near:
         params.update(nlon=near[0], nlat=near[1])
-        point = "ST_SetSRID(ST_MakePoint(:nlon, :nlat), 4326)"
         if radius_km is not None:
-            clauses.append(f"ST_DWithin(pl.geom::geography, {point}::geography, :nm)")
-            params["nm"] = radius_km * 1000.0
-        order = f"pl.geom <-> {point}, pl.id"
+            within, within_params = within_km("pl.geom", *near, radius_km, prefix="n")
+            clauses.append(within)
+            params.update(within_params)
+        order = "pl.geom <-> ST_SetSRID(ST_MakePoint(:nlon, :nlat), 4326), pl.id"
     if query:
         # Exact (normalised) name first, then prefix, then trigram similarity.
         params.update(q=query, qlike=query.replace("%", r"\%").replace("_", r"\_") + "%")
@@ -79,6 +79,13 @@ async def search(
         f"SELECT pl.id AS _id, {FEATURE_SQL} AS feature{select_extra}"
         f" FROM places pl {where} ORDER BY {order} LIMIT :limit"
     )
+    return sql, params
+
+
+async def search(conn: AsyncConnection, **criteria: Any) -> list[Row[Any]]:
+    """Places by name (best match first), by distance, or by id for plain listing;
+    ``criteria`` as ``search_sql`` takes them."""
+    sql, params = search_sql(**criteria)
     return list((await conn.execute(text(sql), params)).all())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import Editor, MaybePrincipal
@@ -24,6 +24,7 @@ from app.taxonomy import PLACE_KINDS
 from app.web.cursor import decode_cursor
 from app.web.links import url_with
 from app.web.params import parse_bbox, parse_limit, parse_point, parse_positive, split_list
+from app.web.querydoc import documented
 from app.web.render import feature_collection
 from app.web.responses import GeoJSONResponse
 from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
@@ -70,10 +71,9 @@ def _search(request: Request) -> service.PlaceSearch:
     response_model=PlaceFeatureCollection,
     responses=PROBLEM_RESPONSES,
     response_class=GeoJSONResponse,
+    openapi_extra=documented(PlaceQuery),
 )
-async def list_places(
-    request: Request, db: DatabaseDep, _query: Annotated[PlaceQuery, Query()]
-) -> Response:
+async def list_places(request: Request, db: DatabaseDep) -> Response:
     """Places by name in either script, kind, bbox or distance from a point."""
     features, next_cursor = await service.search_places(db=db, search=_search(request))
     links = [{"href": url_with(request), "rel": "self", "type": GEOJSON}]
@@ -102,13 +102,10 @@ async def get_place(db: DatabaseDep, place_id: PlaceId) -> Response:
     responses=LIST_RESPONSES,
     response_model=EventFeatureCollection,
     response_class=GeoJSONResponse,
+    openapi_extra=documented(PlaceEventQuery),
 )
 async def place_events(
-    request: Request,
-    db: DatabaseDep,
-    principal: MaybePrincipal,
-    place_id: PlaceId,
-    _query: Annotated[PlaceEventQuery, Query()],
+    request: Request, db: DatabaseDep, principal: MaybePrincipal, place_id: PlaceId
 ) -> Response:
     """Events linked to the place or inside its area; `radius_km` widens to a distance."""
     return await respond_with_events(request, db, principal, place_in_path=place_id)

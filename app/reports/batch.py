@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from app.db import Database, make_engine
+from app.db import Database
 from app.errors import DomainError
 from app.geoparse.cache import SnapshotCache
 from app.reports.ingest import store_report
@@ -64,17 +64,25 @@ def read_items(paths: list[str]) -> list[tuple[str, object]]:
 
 async def ingest(settings: Settings, paths: list[str], console: Console) -> IngestSummary:
     """Store every report of these files, folders or stdin."""
-    db = Database(make_engine(settings))
+    db = Database.of(settings)
     try:
-        return await ingest_items(db, read_items(paths), console)
+        return await ingest_items(
+            db, read_items(paths), console, max_drafts=settings.max_drafts_per_report
+        )
     finally:
         await db.dispose()
 
 
 async def ingest_items(
-    db: Database, items: list[tuple[str, object]], console: Console
+    db: Database,
+    items: list[tuple[str, object]],
+    console: Console,
+    *,
+    max_drafts: int | None = None,
 ) -> IngestSummary:
-    """Store every report in its own transaction; one bad line never stops the rest."""
+    """Store every report in its own transaction; one bad line never stops the rest.
+    Geoparsing runs here, in this process: nothing else waits for it."""
+    ceiling = Settings().max_drafts_per_report if max_drafts is None else max_drafts
     summary = IngestSummary()
     cache = SnapshotCache()
     columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -87,7 +95,11 @@ async def ingest_items(
                 report = ReportIn.model_validate(payload)
                 async with db.session() as session:
                     stored = await store_report(
-                        session=session, cache=cache, report_in=report, author="cli"
+                        session=session,
+                        cache=cache,
+                        report_in=report,
+                        max_drafts=ceiling,
+                        author="cli",
                     )
                 if stored.created:
                     summary.stored += 1

@@ -11,6 +11,8 @@ from app.errors import InvalidBody
 MAX_BODY_CHARS = 200_000
 _HTML_HINT = re.compile(r"<\s*(html|body|p|div|br|span|article|a\s)[^>]*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_ARABIC = re.compile(r"[^\u0600-\u06ff]+")
+_NOT_LATIN = re.compile(r"[^A-Za-z]+")
 _BLOCKS = frozenset(
     {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "article", "section", "title"}
 )
@@ -66,8 +68,10 @@ def clean_body(raw: str) -> str:
 
 def detect_language(body: str) -> str:
     """ar, en, or und: by script, and for Latin script by English function words."""
-    arabic = sum(1 for ch in body if "\u0600" <= ch <= "\u06ff")
-    latin = sum(1 for ch in body if ch.isascii() and ch.isalpha())
+    # Counted by the regex engine: a loop over the characters took 70 ms of the event loop
+    # for a 200,000-character report.
+    arabic = len(_NOT_ARABIC.sub("", body))
+    latin = len(_NOT_LATIN.sub("", body))
     if arabic > latin:
         return "ar"
     words = re.findall(r"[a-z]+", body.lower())

@@ -1,15 +1,19 @@
-"""Storing a report: clean, deduplicate, geoparse, propose drafts; all in one transaction."""
+"""Storing a report: clean, deduplicate, geoparse, propose drafts, store.
+
+Two ways through the same steps: ``store_report`` does all of it in the caller's transaction
+and process (the CLI's batch ingest); the API's service (``service.create_report``) analyses
+between two short transactions, in a worker process, holding no connection meanwhile.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.geoparse.analysis import Analysis, Job, analyse
 from app.geoparse.cache import SnapshotCache
-from app.geoparse.events import propose_events
-from app.geoparse.parser import geoparse
 from app.models import Report
 from app.reports import writes
 from app.reports.cleaning import clean_body, detect_language
@@ -23,38 +27,84 @@ class Stored:
     created: bool
 
 
-async def store_report(
-    *, session: AsyncSession, cache: SnapshotCache, report_in: ReportIn, author: str | None = None
-) -> Stored:
-    """Store a report with its mentions, focus and draft events; a known one is not redone."""
+@dataclass(frozen=True)
+class Prepared:
+    """A submitted report made ready to analyse and store: cleaned, hashed, its language."""
+
+    report_in: ReportIn
+    body: str
+    digest: str
+    language: str
+    published: datetime | None
+
+    @property
+    def reference(self) -> date:
+        """The date relative expressions in the text resolve against."""
+        return (self.published or datetime.now(UTC)).date()
+
+    def job(self, max_drafts: int) -> Job:
+        return Job(self.body, self.report_in.title, self.reference, max_drafts)
+
+
+def prepare(report_in: ReportIn) -> Prepared:
+    """Clean and identify a submitted report (raises ``InvalidBody``)."""
     body = clean_body(report_in.body)
-    digest = content_hash(body)
-    existing = await writes.find_existing(session, digest, report_in.url)
-    if existing is not None:
-        return Stored(existing, created=False)
-    snapshot = await cache.get(await session.connection())
-    parsed = geoparse(snapshot, body, report_in.title)
     published = report_in.published_at
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
-    reference = (published or datetime.now(UTC)).date()
+    language = report_in.language or detect_language(body)
+    return Prepared(report_in, body, content_hash(body), language, published)
+
+
+async def find_stored(session: AsyncSession, prepared: Prepared) -> Stored | None:
+    """The stored report with the same text or url, if any: a known report is not redone."""
+    existing = await writes.find_existing(session, prepared.digest, prepared.report_in.url)
+    return Stored(existing, created=False) if existing is not None else None
+
+
+async def store_analysed(
+    session: AsyncSession, prepared: Prepared, analysis: Analysis, author: str | None
+) -> Stored:
+    """The report with its mentions, focus and draft events (flushed, not committed)."""
     report = await writes.add_report(
         session,
         Report(
-            title=report_in.title,
-            body=body,
-            language=report_in.language or detect_language(body),
-            url=report_in.url,
-            source=report_in.source,
-            published_at=published,
-            content_hash=digest,
-            focus_place_id=parsed.focus.place.id if parsed.focus.place else None,
-            focus_governorate_pcode=parsed.focus.governorate_pcode,
+            title=prepared.report_in.title,
+            body=prepared.body,
+            language=prepared.language,
+            url=prepared.report_in.url,
+            source=prepared.report_in.source,
+            published_at=prepared.published,
+            content_hash=prepared.digest,
+            focus_place_id=analysis.focus_place_id,
+            focus_governorate_pcode=analysis.focus_governorate_pcode,
+            drafts_omitted=analysis.omitted,
             created_by=author,
         ),
-        parsed.mentions,
+        analysis.mentions,
     )
-    drafts = propose_events(parsed.folded, parsed.mentions, parsed.focus, reference)
-    await writes.add_draft_events(session, report, drafts, parsed.focus.governorate_pcode, author)
+    await writes.add_draft_events(
+        session, report, analysis.drafts, analysis.focus_governorate_pcode, author
+    )
     assert report.public_id is not None
     return Stored(report.public_id, created=True)
+
+
+async def store_report(
+    *,
+    session: AsyncSession,
+    cache: SnapshotCache,
+    report_in: ReportIn,
+    max_drafts: int,
+    author: str | None = None,
+) -> Stored:
+    """Store a report with its mentions, focus and draft events, all in this transaction and
+    this process; a known one is not redone."""
+    prepared = prepare(report_in)
+    found = await find_stored(session, prepared)
+    if found is not None:
+        return found
+    snapshot = await cache.get(await session.connection())
+    return await store_analysed(
+        session, prepared, analyse(snapshot, prepared.job(max_drafts)), author
+    )

@@ -15,6 +15,7 @@ SELECT json_build_object(
   'id', r.public_id, 'title', r.title, 'body', r.body, 'language', r.language,
   'url', r.url, 'source', r.source, 'published_at', r.published_at,
   'created_at', r.created_at, 'content_hash', r.content_hash,
+  'drafts_omitted', r.drafts_omitted,
   'focus', json_build_object(
     'place', (SELECT {_PLACE.format(a="fp")} FROM places fp WHERE fp.id = r.focus_place_id),
     'governorate_pcode', r.focus_governorate_pcode),

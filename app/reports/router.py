@@ -38,6 +38,8 @@ async def get_report(db: DatabaseDep, report_id: Annotated[str, Path(max_length=
         **AUTH_RESPONSES,
         200: {"description": "Already stored (same text or url)"},
         413: problem_response("Body too large"),
+        429: problem_response("This key already has its share of reports being ingested"),
+        503: problem_response("Too many reports being ingested; see Retry-After"),
     },
     response_class=RawJSONResponse,
 )
@@ -45,13 +47,28 @@ async def post_report(
     request: Request, db: DatabaseDep, principal: Analyst, report: ReportIn
 ) -> Response:
     """Store a report, link every place it names (exact words and offsets), find its focus
-    and propose draft events (the caller's drafts); a report already stored (same text or
-    url) is returned as is."""
+    and propose draft events (the caller's drafts: repeats collapsed, at most
+    SE_MAX_DRAFTS_PER_REPORT, `drafts_omitted` says how many more there were); a report
+    already stored (same text or url) is returned as is."""
     stored, body = await service.create_report(
-        db=db, cache=request.app.state.snapshots, report_in=report, author=principal.name
+        db=db,
+        ingestion=_ingestion(request),
+        report_in=report,
+        client=f"key:{principal.key_id}",
+        author=principal.name,
     )
     return RawJSONResponse(
         body,
         status_code=201 if stored.created else 200,
         headers={"Location": f"/reports/{stored.public_id}"},
+    )
+
+
+def _ingestion(request: Request) -> service.Ingestion:
+    state = request.app.state
+    return service.Ingestion(
+        cache=state.snapshots,
+        pool=state.geoparse_pool,
+        gate=state.ingest_gate,
+        max_drafts=state.settings.max_drafts_per_report,
     )

@@ -48,6 +48,10 @@ class ReportOut(BaseModel):
     focus: FocusOut
     mentions: list[MentionOut]
     events: list[ReportEventOut]
+    drafts_omitted: int = Field(
+        description="draft events left out past the ceiling of drafts per report "
+        "(SE_MAX_DRAFTS_PER_REPORT); 0 when every draft the text proposed was stored"
+    )
 
 
 class ReportIn(BaseModel):

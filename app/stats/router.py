@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
@@ -13,11 +13,14 @@ from app.events.filters import parse_filters
 from app.events.schemas import FilterQuery
 from app.stats import service
 from app.stats.schemas import Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
+from app.web.budgets import dashboard_slot
+from app.web.querydoc import documented
 from app.web.render import csv_text
 from app.web.responses import GeoJSONResponse, RawJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
-router = APIRouter(tags=["statistics"])
+# Scans that grow with the data: at most SE_DASHBOARD_SLOTS at once (app/web/budgets.py).
+router = APIRouter(tags=["statistics"], dependencies=[Depends(dashboard_slot)])
 
 CSV = "text/csv; charset=utf-8"
 TIMESERIES_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -73,13 +76,9 @@ async def get_timeseries(
     response_model=Summary,
     response_class=RawJSONResponse,
     responses=PROBLEM_RESPONSES,
+    openapi_extra=documented(FilterQuery),
 )
-async def get_summary(
-    request: Request,
-    db: DatabaseDep,
-    principal: MaybePrincipal,
-    _query: Annotated[FilterQuery, Query()],
-) -> Response:
+async def get_summary(request: Request, db: DatabaseDep, principal: MaybePrincipal) -> Response:
     """Counts and fatalities of the events matching every filter of `GET /events`: in all,
     per governorate and per ACLED event type."""
     doc = await service.summary(db=db, filters=parse_filters(request), principal=principal)

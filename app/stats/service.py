@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.service import Principal
-from app.db import Database
+from app.db import Database, Reader
 from app.errors import InvalidParameter
 from app.events import policy
 from app.events.filters import EventFilters
@@ -76,7 +76,7 @@ async def timeseries(
     or with ``csv`` its rows (period[, group], count, fatalities)."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters)
+        place = await resolve_place(Reader.within(conn), filters)
         first, last = await _periods(conn, filters, place, interval, group_by, top)
         fetch = repository.timeseries_rows if csv else repository.timeseries_json
         return await fetch(
@@ -95,7 +95,7 @@ async def summary(*, db: Database, filters: EventFilters, principal: Principal |
     """Events and fatalities in all, per governorate and per event type, as JSON."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters)
+        place = await resolve_place(Reader.within(conn), filters)
         return await repository.summary_json(conn, filters, place)
 
 
@@ -111,7 +111,7 @@ async def grid(
     fatalities, as a GeoJSON FeatureCollection."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters)
+        place = await resolve_place(Reader.within(conn), filters)
         cells, doc = await repository.grid_json(
             conn, filters, place, shape=shape, size_km=size_km, max_cells=MAX_CELLS
         )

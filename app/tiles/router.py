@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
@@ -15,11 +15,14 @@ from app.events.schemas import FilterQuery
 from app.tiles import service
 from app.tiles.matrix import MAX_ZOOM, MIN_ZOOM, check_tile
 from app.tiles.schemas import TileJSON
+from app.web.budgets import dashboard_slot
 from app.web.conditional import none_match
 from app.web.links import absolute
+from app.web.querydoc import documented
 from app.web.schemas import PROBLEM_RESPONSES
 
-router = APIRouter(tags=["tiles"])
+# Scans that grow with the data: at most SE_DASHBOARD_SLOTS at once (app/web/budgets.py).
+router = APIRouter(tags=["tiles"], dependencies=[Depends(dashboard_slot)])
 
 MVT = "application/vnd.mapbox-vector-tile"
 # The largest column or row of any zoom offered (2**22 - 1); the zoom's own limit is checked
@@ -54,6 +57,7 @@ class MVTResponse(Response):
     summary="A vector tile of events",
     response_class=MVTResponse,
     responses=TILE_RESPONSES,
+    openapi_extra=documented(FilterQuery),
 )
 async def get_tile(
     request: Request,
@@ -62,7 +66,6 @@ async def get_tile(
     z: Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM, description="zoom (tile matrix)")],
     x: Annotated[int, Path(ge=0, le=MAX_INDEX, description="column, from the west")],
     y: Annotated[int, Path(ge=0, le=MAX_INDEX, description="row, from the north")],
-    _query: Annotated[FilterQuery, Query()],
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The events matching every filter (those of `GET /events`) in one WebMercatorQuad tile:
@@ -86,13 +89,9 @@ async def get_tile(
     "/tiles/tilejson.json",
     summary="TileJSON of the event tiles",
     responses=PROBLEM_RESPONSES,
+    openapi_extra=documented(FilterQuery),
 )
-async def get_tilejson(
-    request: Request,
-    db: DatabaseDep,
-    principal: MaybePrincipal,
-    _query: Annotated[FilterQuery, Query()],
-) -> TileJSON:
+async def get_tilejson(request: Request, db: DatabaseDep, principal: MaybePrincipal) -> TileJSON:
     """TileJSON 3.0.0 for MapLibre, QGIS or OpenLayers: the tile URL carries the same filters."""
     filters = parse_filters(request)
     query = urlencode(request.query_params.multi_items())

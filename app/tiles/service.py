@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth.service import Principal
-from app.db import Database
+from app.db import Database, Reader
 from app.events import policy
 from app.events.filters import EventFilters
 from app.events.service import resolve_place
@@ -58,7 +58,7 @@ async def get_tile(
     """The matching events in a tile (up to ``CLUSTER_MAX_ZOOM``, their clusters), as MVT."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(conn, filters)
+        place = await resolve_place(Reader.within(conn), filters)
         data = await repository.fetch_tile(
             conn, filters, place, tile, clustered=tile.z <= CLUSTER_MAX_ZOOM
         )
@@ -71,7 +71,7 @@ async def describe(
     """TileJSON 3.0.0 of the tiles of these filters, checked as a tile request checks them."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        await resolve_place(conn, filters)
+        await resolve_place(Reader.within(conn), filters)
     return TileJSON(
         tilejson="3.0.0",
         name="Syria events",

@@ -6,9 +6,14 @@ from __future__ import annotations
 import hashlib
 
 
+def digest(body: bytes) -> str:
+    """128 bits of ``body``'s hash, in hex: equal bytes, equal digest."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def digest_etag(body: bytes) -> str:
     """A strong validator: equal bytes, equal tag, whatever produced them."""
-    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+    return f'"{digest(body)}"'
 
 
 def none_match(header: str | None, etag: str) -> bool:

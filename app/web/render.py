@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,28 +46,3 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], header: bool
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue()
-
-
-async def csv_stream(
-    columns: Sequence[str], rows: AsyncIterator[Sequence[Any]], batch: int = 500
-) -> AsyncIterator[bytes]:
-    yield csv_text(columns, [], header=True).encode()
-    pending: list[Sequence[Any]] = []
-    async for row in rows:
-        pending.append(row)
-        if len(pending) >= batch:
-            yield csv_text(columns, pending, header=False).encode()
-            pending = []
-    if pending:
-        yield csv_text(columns, pending, header=False).encode()
-
-
-async def ndjson_stream(lines: AsyncIterator[str], batch: int = 500) -> AsyncIterator[bytes]:
-    pending: list[str] = []
-    async for line in lines:
-        pending.append(line)
-        if len(pending) >= batch:
-            yield ("\n".join(pending) + "\n").encode()
-            pending = []
-    if pending:
-        yield ("\n".join(pending) + "\n").encode()

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.errors import InvalidParameter
+from app.web.querydoc import documented_names
 
 
 def _declared(dependant: Dependant) -> frozenset[str]:
@@ -28,7 +29,7 @@ def _declared_by(route: APIRoute) -> frozenset[str]:
     # Computed once per route and kept on it (APIRoute is unhashable, so no cache dict).
     names: frozenset[str] | None = getattr(route, "_se_query_names", None)
     if names is None:
-        names = _declared(route.dependant)
+        names = _declared(route.dependant) | documented_names(route.openapi_extra)
         route._se_query_names = names  # type: ignore[attr-defined]
     return names
 

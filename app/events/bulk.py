@@ -1,0 +1,36 @@
+"""Many events in one INSERT: each column bound as one array (``unnest``), set-based."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+# The array type of each column a bulk insert may bind; lon and lat make the point.
+COLUMN_TYPES = {
+    "event_date": "date",
+    "time_precision": "int",
+    "event_type": "text",
+    "sub_event_type": "text",
+    "description": "text",
+    "fatalities": "int",
+    "geo_precision": "int",
+    "place_id": "text",
+    "governorate_pcode": "text",
+    "district_pcode": "text",
+    "source_id": "text",
+    "source_version": "text",
+    "lon": "float8",
+    "lat": "float8",
+}
+
+
+def insert_events(columns: Sequence[str], constants: Mapping[str, str]) -> str:
+    """``INSERT INTO events ... SELECT FROM unnest(:column arrays)``: ``columns`` bound as
+    arrays of one element per event (``lon`` and ``lat`` make ``geom``), ``constants`` SQL
+    expressions the same for every row (``'draft'``, ``:author``)."""
+    stored = [c for c in columns if c not in ("lon", "lat")]
+    arrays = ", ".join(f"CAST(:{c} AS {COLUMN_TYPES[c]}[])" for c in columns)
+    return f"""
+INSERT INTO events ({", ".join([*stored, "geom", *constants])})
+SELECT {", ".join(f"x.{c}" for c in stored)}, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326),
+       {", ".join(constants.values())}
+FROM unnest({arrays}) AS x({", ".join(columns)})"""
