@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -82,6 +83,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.db = Database.of(settings)
         if settings.geoparse_workers:
             app.state.geoparse_pool = GeoparsePool(settings.geoparse_workers)
+        # What start-up made (modules, the app, its routes) lives as long as the process: out
+        # of the collector's sight, a full collection no longer walks it (70-130 ms pauses
+        # measured under a long report's ingest).
+        gc.freeze()
         try:
             yield
         finally:
