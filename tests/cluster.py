@@ -186,10 +186,16 @@ def running_api(target: Cluster | str, log_dir: Path, **env: str) -> Iterator[Ap
         wait_until_ready(api)
         yield api
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, within_s=15)
+
+
+def stop(proc: subprocess.Popen[bytes], within_s: float) -> None:
+    """SIGTERM, as an operator or docker stops a server; SIGKILL if it is not gone in time."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=within_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -17,7 +17,7 @@ import pytest
 
 from app.demo.loader import _data
 from app.settings import Settings
-from tests.cluster import ROOT, Api, free_port, wait_until_ready
+from tests.cluster import ROOT, Api, free_port, stop, wait_until_ready
 from tests.conftest import _admin, _new_name, _with_dbname
 
 SCRIPT = ROOT / "scripts" / "docker-start.sh"
@@ -60,12 +60,7 @@ def start_container(database_url: str, log_dir: Path, **switches: str) -> str:
     try:
         wait_until_ready(api, within_s=120)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, within_s=30)
     assert proc.returncode == 0, api.output()
     return api.output()
 

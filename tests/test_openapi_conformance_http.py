@@ -20,7 +20,7 @@ from hypothesis import Phase, settings
 from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis import Response
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
+from schemathesis.specs.openapi.checks import ensure_resource_availability
 
 from tests.cluster import Api, running_api
 from tests.conformance import (
@@ -44,7 +44,10 @@ EXAMPLES = 10
 SCENARIOS = 60
 STATEFUL = settings(COMMON, phases=[Phase.generate], stateful_step_count=10)
 
-STATEFUL_CHECKS = [*CHECKS, use_after_free, ensure_resource_availability]
+# Not use_after_free: DELETE /events/{id} retracts, it never erases. Afterwards the event is a
+# 410 with the reason and its history stays a 200, as the contract says (a CI run found it
+# calling that a deleted resource still available).
+STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability]
 
 schema = openapi_schema()
 # The stateful phase's own, whose every call carries the admin key (as an auth provider, so
