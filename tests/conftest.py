@@ -20,6 +20,7 @@ from app.auth.keys import Role
 from app.auth.service import create_key
 from app.cli.main import migrate
 from app.db import Database, Reader, asyncpg_dsn, make_engine
+from app.gazetteer.loader import builtin_places, upsert_places
 from app.main import create_app
 from app.settings import Settings
 
@@ -164,6 +165,12 @@ async def session(db: RolledBackDatabase) -> AsyncIterator[AsyncSession]:
     ) as s:
         yield s
         await s.flush()
+
+
+@pytest.fixture
+async def gazetteer(session: AsyncSession) -> None:
+    """The built-in gazetteer, in the test's transaction."""
+    await upsert_places(session, builtin_places())
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.keys import Role
 from app.auth.service import create_key
@@ -183,11 +182,6 @@ REPEATED = (
     "Clashes broke out in Manbij on Wednesday between rebels and government forces. "
     "A roadside bomb exploded in Afrin on Thursday."
 )
-
-
-@pytest.fixture
-async def gazetteer(session: AsyncSession) -> None:
-    await upsert_places(session, builtin_places())
 
 
 @pytest.fixture

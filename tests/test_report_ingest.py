@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.gazetteer.loader import builtin_places, upsert_places
 from app.reports import writes
 from tests.conftest import Keys
 
@@ -21,11 +20,6 @@ ENGLISH = (
     "a military source said in Damascus. Airstrikes near Idlib killed three civilians on "
     "Tuesday, while Russian aircraft flew from Hmeimim air base."
 )
-
-
-@pytest.fixture
-async def gazetteer(session: AsyncSession) -> None:
-    await upsert_places(session, builtin_places())
 
 
 async def _count(session: AsyncSession, table: str) -> int:
