@@ -19,11 +19,13 @@ from app.auth.router import router as keys_router
 from app.changes.router import router as changes_router
 from app.db import Database
 from app.errors import PROBLEM_JSON, install_error_handlers
+from app.events.router import FAST_READS as EVENT_READS
 from app.events.router import router as events_router
 from app.geoparse.cache import SnapshotCache
 from app.geoparse.pool import GeoparsePool
 from app.health.router import router as health_router
 from app.map.router import router as map_router
+from app.ogc.router import FAST_READS as ITEM_READS
 from app.ogc.router import router as ogc_router
 from app.places.router import router as places_router
 from app.reports.admission import IngestGate
@@ -32,6 +34,7 @@ from app.settings import Settings
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
 from app.web.budgets import Budgets
+from app.web.fastpath import FastReads
 from app.web.limits import BodySizeLimit
 from app.web.ratelimit import RateLimit, RateLimiter
 from app.web.storable import reject_unstorable_text
@@ -58,6 +61,11 @@ EXPOSED_HEADERS = (
     "X-Total-Count",
     "Idempotent-Replayed",
 )
+
+# Checks every request passes before its route runs (the app's dependencies, and the same
+# calls on the fast path), in this order: text the database cannot store is refused before
+# any of it is looked up.
+CHECKS = (reject_unstorable_text, reject_unknown_query)
 
 ROUTERS = (
     events_router,
@@ -101,13 +109,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         lifespan=lifespan,
         # A key, when one is sent, is checked on every route: a bad key is a 401 everywhere
-        # and never buys a rate-limit bucket of its own. Text the database cannot store is
-        # refused first, before any of it is looked up.
-        dependencies=[
-            Depends(reject_unstorable_text),
-            Depends(reject_unknown_query),
-            Depends(optional_principal),
-        ],
+        # and never buys a rate-limit bucket of its own.
+        dependencies=[*(Depends(check) for check in CHECKS), Depends(optional_principal)],
     )
     app.state.settings = settings
     if database is not None:
@@ -132,6 +135,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_s=settings.export_max_s,
     )
     install_error_handlers(app)
+    # Innermost: anonymous pages and single events straight to their routes' functions.
+    if settings.fast_reads:
+        app.add_middleware(FastReads, reads=(*EVENT_READS, *ITEM_READS), checks=CHECKS)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added last, so outermost: a refused request costs neither its body nor the database.
     app.state.rate_limiter = RateLimiter(

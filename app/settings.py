@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         default="syria_events_app",
         description="role the API runs as (SET ROLE): it may not rewrite history; empty = none",
     )
+    fast_reads: bool = Field(
+        default=True,
+        description="answer anonymous GET /events, /events/{id} and /collections/events/items "
+        "without FastAPI's dependency machinery (same responses; off = every request through it)",
+    )
     cors_origins: str = Field(
         default="*",
         description="origins allowed to call the API from a browser, comma-separated; empty = "

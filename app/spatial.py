@@ -2,7 +2,13 @@
 
 ``ST_DWithin`` on geography is exact (on the WGS 84 spheroid) but cannot use the index of a
 geometry column, which it casts; a ``&&`` with a lon/lat box holding the whole circle first
-lets the index narrow down, and ``ST_DWithin`` then decides.
+lets the index narrow down, and the distance on the spheroid then decides.
+
+That distance is compared as ``ST_Distance(...) <= m``, not with ``ST_DWithin``: PostgreSQL
+takes ST_DWithin for a handful of rows (its estimate for geography), so a 25 km radius around
+Aleppo (71,000 of 817,000 bench events) was planned as "fetch every match, then sort" (300 ms
+for a page of 100); a comparison is estimated at a third of the box, and the planner walks the
+date index instead where matches are many (40 ms), and the box's index where they are few.
 """
 
 from __future__ import annotations
@@ -41,8 +47,8 @@ def within_km(
     p = prefix
     sql = (
         f"{column} && ST_MakeEnvelope(:{p}x0, :{p}y0, :{p}x1, :{p}y1, 4326)"
-        f" AND ST_DWithin({column}::geography,"
-        f" ST_SetSRID(ST_MakePoint(:{p}lon, :{p}lat), 4326)::geography, :{p}m)"
+        f" AND ST_Distance({column}::geography,"
+        f" ST_SetSRID(ST_MakePoint(:{p}lon, :{p}lat), 4326)::geography) <= :{p}m"
     )
     params = {
         f"{p}x0": x0,

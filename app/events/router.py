@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import Analyst, Editor, MaybePrincipal
 from app.auth.service import Principal
-from app.db import DatabaseDep
+from app.db import Database, DatabaseDep
 from app.events import editing, history, service
 from app.events.etags import etag
 from app.events.filters import check_export_caps, parse_filters, parse_page
@@ -30,6 +30,7 @@ from app.idempotency.service import StoredResponse, check_key
 from app.web.budgets import counting
 from app.web.conditional import none_match
 from app.web.exports import export_response
+from app.web.fastpath import read_of
 from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.params import parse_timestamp
@@ -344,3 +345,20 @@ async def get_history(db: DatabaseDep, principal: MaybePrincipal, event_id: Even
 
 
 __all__ = ["EventFeatureCollection", "respond_with_events", "router"]
+
+
+async def _anonymous_detail(request: Request, db: Database) -> Response:
+    return await get_event(
+        db,
+        None,
+        request.path_params["event_id"],
+        request.query_params.get("as_of"),
+        request.headers.get("if-none-match"),
+    )
+
+
+# Answered without FastAPI's machinery for anonymous callers (app/web/fastpath.py).
+FAST_READS = (
+    read_of(router.routes, "/events", lambda request, db: list_events(request, db, None)),
+    read_of(router.routes, "/events/{event_id}", _anonymous_detail),
+)

@@ -32,6 +32,7 @@ from app.ogc.schemas import (
     Queryables,
 )
 from app.web.budgets import counting
+from app.web.fastpath import read_of
 from app.web.links import absolute
 from app.web.querydoc import documented
 from app.web.responses import GeoJSONResponse, RawJSONResponse
@@ -209,3 +210,13 @@ async def place_item(
     """A gazetteer place with its names in both scripts."""
     feature = await service.place_item(db=db, feature_id=featureId)
     return responses.item(request, PLACES, feature, {})
+
+
+# Answered without FastAPI's machinery for anonymous callers (app/web/fastpath.py).
+FAST_READS = (
+    read_of(
+        router.routes,
+        "/collections/events/items",
+        lambda request, db: event_items(request, db, None),
+    ),
+)
