@@ -1,24 +1,24 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the API's own SQL, and which indexes the plans use.
 
 The SQL is not copied here: the query string is parsed by the API's own ``parse_filters`` /
-``parse_page`` and the repository functions are run against a recorder that keeps the
-statement they would execute. So a change to ``app/events/repository.py`` shows up here.
+``parse_page`` and the statement is the one the repository builds for it (``page_query``,
+``export_query``). So a change to ``app/events/repository.py`` shows up here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
-from app.db import make_engine
+from app.db import Reader, make_engine
 from app.events import repository
 from app.events.filters import CURSOR_KIND, parse_filters, parse_page
 from app.events.sql import CSV_SELECT
@@ -81,32 +81,6 @@ def shapes(cursor: str) -> list[Shape]:
     ]
 
 
-class _NoRows:
-    def all(self) -> list[Any]:
-        return []
-
-    def __aiter__(self) -> _NoRows:
-        return self
-
-    async def __anext__(self) -> Any:
-        raise StopAsyncIteration
-
-
-class _Recorder:
-    """Stands in for an AsyncConnection: keeps the statement, returns no rows."""
-
-    def __init__(self) -> None:
-        self.sql = ""
-        self.params: dict[str, Any] = {}
-
-    def _keep(self, statement: TextClause, params: dict[str, Any] | None) -> _NoRows:
-        self.sql, self.params = statement.text, dict(params or {})
-        return _NoRows()
-
-    async def execute(self, statement: TextClause, params: dict[str, Any] | None = None) -> Any:
-        return self._keep(statement, params)
-
-
 def _request(params: dict[str, str]) -> Request:
     query = urlencode(params).encode()
     return Request({"type": "http", "method": "GET", "path": "/events", "query_string": query,
@@ -118,14 +92,15 @@ async def _capture(conn: AsyncConnection, settings: Settings, shape: Shape) -> P
     filters = parse_filters(request)
     page = parse_page(request, settings.default_limit, settings.max_limit,
                       export=shape.kind != "page")  # fmt: skip
-    place = await repository.find_place(conn, filters.place_id) if filters.place_id else None
+    place = None
+    if filters.place_id:
+        place = await repository.find_place(Reader.within(conn), filters.place_id)
     if shape.kind != "page":
         select = CSV_SELECT if shape.kind == "export_csv" else None
         sql, params = repository.export_query(filters, place, csv_select=select)
-        return Plan(shape=shape, sql=sql, params=params)
-    recorder = _Recorder()
-    await repository.fetch_features(cast(AsyncConnection, recorder), filters, place, page)
-    return Plan(shape=shape, sql=recorder.sql, params=recorder.params)
+    else:
+        sql, params = repository.page_query(filters, place, page)
+    return Plan(shape=shape, sql=sql, params=params)
 
 
 async def mid_cursor(url: str) -> str:
@@ -149,11 +124,13 @@ async def explain_all(url: str, log: Callable[[str], None]) -> list[Plan]:
 
 
 async def explain_each(
-    url: str, wanted: list[Shape | Plan], log: Callable[[str], None]
+    url: str, wanted: Sequence[Shape | Plan], log: Callable[[str], None]
 ) -> list[Plan]:
     """EXPLAIN (ANALYZE, BUFFERS) on a connection set up as the app sets it up: of each
     shape's SQL as ``GET /events`` builds it, or of a plan whose ``sql`` is given."""
-    settings = Settings(DATABASE_URL=url)
+    # The API's own settings but the statement timeout: a whole export of a million events
+    # runs longer than the API lets a single statement run (it streams by COPY, unbounded).
+    settings = Settings(DATABASE_URL=url, statement_timeout_ms=3_600_000)
     engine = make_engine(settings, pool_size=1)
     plans: list[Plan] = []
     try:
@@ -194,7 +171,7 @@ def write_text(plans: list[Plan], path: Path) -> None:
 
 async def matched(url: str, queries: dict[str, dict[str, str]]) -> dict[str, int]:
     """How many events each query matches in all (``repository.count``, as ``count=true``)."""
-    settings = Settings(DATABASE_URL=url)
+    settings = Settings(DATABASE_URL=url, statement_timeout_ms=3_600_000)
     engine = make_engine(settings, pool_size=1)
     out: dict[str, int] = {}
     try:
@@ -202,8 +179,9 @@ async def matched(url: str, queries: dict[str, dict[str, str]]) -> dict[str, int
             for name, params in queries.items():
                 filters = parse_filters(_request(params))
                 place_id = filters.place_id
-                place = await repository.find_place(conn, place_id) if place_id else None
-                out[name] = await repository.count(conn, filters, place)
+                reader = Reader.within(conn)
+                place = await repository.find_place(reader, place_id) if place_id else None
+                out[name] = await repository.count(reader, filters, place)
     finally:
         await engine.dispose()
     return out
