@@ -134,7 +134,7 @@ def timed_import(url: str, path: Path) -> tuple[float, float, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.exchange")
-    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     first, newer = RESULTS / "acled-bench.csv", RESULTS / "acled-bench-newer.csv"

@@ -245,3 +245,47 @@ async def test_an_unknown_admin1_takes_the_governorate_of_the_point(
     await add_place(session, "sy-test-near", 37.13, 36.2, name_en="Near", governorate="SY02")
     await _import(db, "acled", write_acled(tmp_path / "a.csv", [acled_row(admin1="")]))
     assert (await _rows(session, "SELECT governorate_pcode FROM events"))[0][0] == "SY02"
+
+
+async def test_batches_of_new_rows_write_one_version_each_and_a_reimport_none(
+    tmp_path: Path, db: RolledBackDatabase, session: AsyncSession, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("app.exchange.service.BATCH_ROWS", 4)
+    rows = [acled_row(event_id_cnty=f"SYR9{i:05d}", assoc_actor_1="Test Tribe") for i in range(10)]
+    path = write_acled(tmp_path / "a.csv", rows)
+    first = await _import(db, "acled", path)
+    versions = await _rows(
+        session,
+        "SELECT version, op, change_reason, jsonb_array_length(data->'actors') AS actors"
+        " FROM event_versions",
+    )
+    assert first.created == 10
+    assert {tuple(v) for v in versions} == {(1, "create", "ACLED import", 3)}
+    assert len(versions) == 10, "one version 1 per event, its actors in it"
+    again = await _import(db, "acled", path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
+    assert await _versions(session) == 10
+
+
+async def test_updates_in_one_batch_keep_each_its_own_reason(
+    tmp_path: Path, db: RolledBackDatabase, session: AsyncSession
+) -> None:
+    rows = [acled_row(event_id_cnty=f"SYR9{i:05d}") for i in range(4)]
+    await _import(db, "acled", write_acled(tmp_path / "a.csv", rows))
+    rows[0] = {**rows[0], "timestamp": "1707350400", "actor2": "Test Valley Fighters"}
+    rows[1] = {**rows[1], "timestamp": "1707350400", "fatalities": "9"}
+    rows[2] = {**rows[2], "timestamp": "1707436800", "fatalities": "4"}
+    later = await _import(db, "acled", write_acled(tmp_path / "b.csv", rows))
+    assert (later.updated, later.unchanged) == (3, 1)
+    history = await _rows(
+        session,
+        "SELECT e.source_id, v.version, v.op, v.change_reason, v.data->'actors' AS actors"
+        " FROM event_versions v JOIN events e ON e.id = v.event_id WHERE v.version > 1"
+        " ORDER BY e.source_id",
+    )
+    assert [(h.source_id, h.version, h.op, h.change_reason) for h in history] == [
+        ("SYR900000", 2, "update", "ACLED update 1707350400"),
+        ("SYR900001", 2, "update", "ACLED update 1707350400"),
+        ("SYR900002", 2, "update", "ACLED update 1707436800"),
+    ]
+    assert {"name": "Test Valley Fighters", "side": "actor2"} in history[0].actors

@@ -1,6 +1,6 @@
 """All SQL of imports. Versions are the triggers' work, under ``se.actor``/``se.reason``:
-a batch of new events is one INSERT of arrays; an update is one statement per event, so
-that each version carries that event's own reason."""
+a batch of new events and their actors is one statement of arrays; updates are one
+statement per reason, so that each version carries its event's own reason."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ __all__ = [
     "set_context",
     "set_reason",
     "unlink_actors",
-    "update_event",
+    "update_events",
+    "upsert_actors",
 ]
 
 _PLACES = """
@@ -58,8 +59,11 @@ async def existing(
 
 
 _COLUMNS = list(bulk.COLUMN_TYPES)
-_STORED = [c for c in _COLUMNS if c not in ("lon", "lat")]
-_INSERT = (
+# New events and their actor links in one statement: the statement-level trigger on events
+# fires after the links are in, so version 1 is written once, with its actors (migration
+# 0005); separate statements rewrote every version once more.
+_INSERT = f"""
+WITH inserted AS ({
     bulk.insert_events(
         _COLUMNS,
         {
@@ -69,35 +73,44 @@ _INSERT = (
             "updated_by": ":author",
         },
     )
-    + """
-ON CONFLICT (source, source_id) DO NOTHING
-RETURNING id, source_id
-"""
+}
+  ON CONFLICT (source, source_id) DO NOTHING
+  RETURNING id, source_id
+), linked AS (
+  INSERT INTO event_actors (event_id, actor_id, side)
+  SELECT i.id, a.id, x.side
+  FROM unnest(CAST(:link_source_id AS text[]), CAST(:link_name AS text[]),
+              CAST(:link_side AS text[])) AS x(source_id, name, side)
+  JOIN inserted i ON i.source_id = x.source_id JOIN actors a ON a.name = x.name
 )
-
-
-async def insert_events(
-    conn: AsyncConnection, records: Sequence[Record], author: str
-) -> dict[str, int]:
-    """New published events, in one statement; source_id -> id of those inserted (one a
-    concurrent import stored first is left as it is)."""
-    params: dict[str, Any] = {c: [getattr(r, c) for r in records] for c in _COLUMNS}
-    params.update(source=records[0].source, author=author)
-    rows = (await conn.execute(text(_INSERT), params)).all()
-    return {r.source_id: r.id for r in rows}
-
-
-_UPDATE = f"""
-UPDATE events SET {", ".join(f"{c} = :{c}" for c in _STORED)},
-  geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), updated_by = :author
-WHERE id = :id
+SELECT count(*) FROM inserted
 """
 
 
-async def update_event(conn: AsyncConnection, event_id: int, record: Record, author: str) -> None:
-    """The source's new state of an event; its status (a retraction, a merge) stays."""
-    params: dict[str, Any] = {c: getattr(record, c) for c in _COLUMNS}
-    params.update(id=event_id, author=author)
+async def insert_events(conn: AsyncConnection, records: Sequence[Record], author: str) -> int:
+    """New published events with their actors (stored already), in one statement; how many
+    were inserted (one a concurrent import stored first is left as it is)."""
+    params: dict[str, Any] = {c: [getattr(r, c) for r in records] for c in _COLUMNS}
+    links = [(r.source_id, a) for r in records for a in r.actors]
+    params.update(
+        source=records[0].source,
+        author=author,
+        link_source_id=[source_id for source_id, _ in links],
+        link_name=[a.name for _, a in links],
+        link_side=[a.side for _, a in links],
+    )
+    return int((await conn.execute(text(_INSERT), params)).scalar_one())
+
+
+_UPDATE = bulk.update_events(_COLUMNS, {"updated_by": ":author"})
+
+
+async def update_events(
+    conn: AsyncConnection, updates: Sequence[tuple[int, Record]], author: str
+) -> None:
+    """The source's new state of these events; their status (a retraction, a merge) stays."""
+    params: dict[str, Any] = {c: [getattr(r, c) for _, r in updates] for c in _COLUMNS}
+    params.update(id=[event_id for event_id, _ in updates], author=author)
     await conn.execute(text(_UPDATE), params)
 
 
@@ -118,14 +131,14 @@ async def unlink_actors(conn: AsyncConnection, event_ids: list[int]) -> None:
     await conn.execute(text(sql), {"ids": event_ids})
 
 
-async def link_actors(conn: AsyncConnection, links: list[tuple[int, ActorLink]]) -> None:
-    """Actors (created when new; an inter code fills one not known yet) and their links."""
-    if not links:
-        return
+async def upsert_actors(conn: AsyncConnection, actors: Sequence[ActorLink]) -> None:
+    """Actors, created when new; an inter code fills one not known yet."""
     codes: dict[str, int | None] = {}
-    for _, actor in links:
+    for actor in actors:
         if codes.get(actor.name) is None:
             codes[actor.name] = actor.inter_code
+    if not codes:
+        return
     await conn.execute(
         text(
             "INSERT INTO actors (name, inter_code)"
@@ -135,6 +148,13 @@ async def link_actors(conn: AsyncConnection, links: list[tuple[int, ActorLink]])
         ),
         {"names": list(codes), "codes": list(codes.values())},
     )
+
+
+async def link_actors(conn: AsyncConnection, links: list[tuple[int, ActorLink]]) -> None:
+    """Actors (as ``upsert_actors``) and their links to these events."""
+    if not links:
+        return
+    await upsert_actors(conn, [a for _, a in links])
     await conn.execute(
         text(
             "INSERT INTO event_actors (event_id, actor_id, side)"

@@ -6,6 +6,11 @@ written; newer or different → the event is updated, one new version with the r
 "ACLED update <timestamp>" (or "UCDP update"), written by "import:acled" / "import:ucdp";
 an ACLED timestamp older than the stored one is skipped. Events whose rows are missing from
 a later file are left as they are: an export is a selection, not a list of deletions.
+
+A batch is set-based: the stored versions of its ids in one query, new events with their
+actors in one statement (so that each version 1 is written once, with its actors), updates
+in one statement per reason. Every row is parsed, also one whose timestamp is the stored
+one: a row that no longer reads is reported, as before.
 """
 
 from __future__ import annotations
@@ -134,7 +139,7 @@ class Importer:
         return parsed
 
     async def _store(self, batch: _Batch) -> None:
-        """One transaction: new events in one statement, then each update on its own."""
+        """One transaction: the stored versions, new events, updates; each set-based."""
         async with self.db.session() as session:
             conn = await session.connection()
             label, author = self.source.label, self.source.author
@@ -161,8 +166,8 @@ class Importer:
             await self._locate(conn, [*new, *(r for _, r in updates)])
             if new:
                 await self._create(conn, new)
-            for event_id, record in updates:
-                await self._update(conn, event_id, record)
+            if updates:
+                await self._update(conn, updates)
 
     async def _locate(self, conn: AsyncConnection, records: list[Record]) -> None:
         # An admin1 the tables do not know (or none): the governorate and district whose
@@ -174,28 +179,39 @@ class Importer:
                 record.district_pcode = record.district_pcode or found.district_pcode
 
     async def _create(self, conn: AsyncConnection, records: list[Record]) -> None:
+        await repository.upsert_actors(conn, [a for r in records for a in r.actors])
         created = await repository.insert_events(conn, records, self.source.author)
-        self.summary.created += len(created)
-        self.summary.unchanged += len(records) - len(created)
-        links = [
-            (created[r.source_id], a) for r in records if r.source_id in created for a in r.actors
-        ]
-        await repository.link_actors(conn, links)
+        self.summary.created += created
+        self.summary.unchanged += len(records) - created
 
-    async def _update(self, conn: AsyncConnection, event_id: int, record: Record) -> None:
+    def _reason(self, record: Record) -> str:
         label = self.source.label
-        reason = (
-            f"{label} update {record.source_version}"
-            if self.source.ordered_versions
-            else f"{label} update (the row changed)"
-        )
-        await repository.set_reason(conn, reason)
-        await repository.update_event(conn, event_id, record, self.source.author)
-        current = (await repository.actors_of(conn, [event_id]))[event_id]
-        if current != {(a.name, a.side) for a in record.actors}:
-            await repository.unlink_actors(conn, [event_id])
-            await repository.link_actors(conn, [(event_id, a) for a in record.actors])
-        self.summary.updated += 1
+        if self.source.ordered_versions:
+            return f"{label} update {record.source_version}"
+        return f"{label} update (the row changed)"
+
+    async def _update(self, conn: AsyncConnection, updates: list[tuple[int, Record]]) -> None:
+        # The triggers take a version's reason from se.reason, one per statement: one
+        # UPDATE per reason (an ACLED revision stamps many events with one timestamp).
+        by_reason: dict[str, list[tuple[int, Record]]] = {}
+        for event_id, record in updates:
+            by_reason.setdefault(self._reason(record), []).append((event_id, record))
+        for reason, group in by_reason.items():
+            await repository.set_reason(conn, reason)
+            await repository.update_events(conn, group, self.source.author)
+        # Links written by this change complete the versions just written.
+        current = await repository.actors_of(conn, [event_id for event_id, _ in updates])
+        relinked = [
+            (event_id, record)
+            for event_id, record in updates
+            if current[event_id] != {(a.name, a.side) for a in record.actors}
+        ]
+        if relinked:
+            await repository.unlink_actors(conn, [event_id for event_id, _ in relinked])
+            await repository.link_actors(
+                conn, [(event_id, a) for event_id, r in relinked for a in r.actors]
+            )
+        self.summary.updated += len(updates)
 
 
 async def import_files(
