@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -31,6 +32,7 @@ from app.places.router import router as places_router
 from app.reports.admission import IngestGate
 from app.reports.router import router as reports_router
 from app.settings import Settings
+from app.stats.folding import keep_folded
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
 from app.web.budgets import Budgets
@@ -91,6 +93,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.db = Database.of(settings)
         if settings.geoparse_workers:
             app.state.geoparse_pool = GeoparsePool(settings.geoparse_workers)
+        folder = None
+        if settings.rollup_fold_s:
+            folder = asyncio.create_task(keep_folded(app.state.db, settings.rollup_fold_s))
         # What start-up made (modules, the app, its routes) lives as long as the process: out
         # of the collector's sight, a full collection no longer walks it (70-130 ms pauses
         # measured under a long report's ingest).
@@ -98,6 +103,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            if folder is not None:
+                folder.cancel()
+                with suppress(asyncio.CancelledError):
+                    await folder
             if app.state.geoparse_pool is not None:
                 await app.state.geoparse_pool.close()
             if owned:

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         default="syria_events_app",
         description="role the API runs as (SET ROLE): it may not rewrite history; empty = none",
     )
+    rollup_fold_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds between folds of the statistics roll-ups' pending changes by "
+        "each API process (0 = never: statistics stay exact but slow down as changes pile up)",
+    )
     fast_reads: bool = Field(
         default=True,
         description="answer anonymous GET /events, /events/{id} and /collections/events/items "

@@ -29,6 +29,15 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
         {"interval": "week", "group_by": "governorate", "datetime": YEAR_2017},
     ),
     "timeseries_month_by_actor": ("/stats/timeseries", {"group_by": "actor", "top": "10"}),
+    "timeseries_year_by_sub_type": (
+        "/stats/timeseries",
+        {"interval": "year", "group_by": "sub_type"},
+    ),
+    "timeseries_day_2017_by_type": (
+        "/stats/timeseries",
+        {"interval": "day", "group_by": "type", "datetime": YEAR_2017},
+    ),
+    "timeseries_month_by_gov_csv": ("/stats/timeseries", {"group_by": "governorate", "f": "csv"}),
     "summary": ("/stats/summary", {}),
     "summary_aleppo_2017": ("/stats/summary", {"governorate": "SY02", "datetime": YEAR_2017}),
     "grid_hexagon_10km": ("/stats/grid", {}),
@@ -52,6 +61,8 @@ def _contents(response: httpx.Response) -> dict[str, Any]:
             "events": sum(f["properties"]["count"] for f in found),
             "clusters": sum(1 for f in found if f["properties"]["count"] > 1),
         }
+    if response.headers["content-type"].startswith("text/csv"):
+        return {"rows": response.content.count(b"\n") - 1}
     body = orjson.loads(response.content)
     if "features" in body:
         return {"cells": body["numberReturned"],

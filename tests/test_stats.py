@@ -202,6 +202,8 @@ async def test_summary_by_governorate_and_type(
     assert empty["total"] == {"count": 0, "fatalities": 0, "first_date": None, "last_date": None}
     retracted = await get(client, "/stats/summary", status="retracted")
     assert retracted["total"]["fatalities"] == 50
+    riots = await get(client, "/stats/summary", type="Riots")
+    assert (riots["total"]["count"], riots["total"]["first_date"]) == (1, "2018-05-01")
 
 
 TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:6933", always_xy=True)

@@ -28,6 +28,7 @@ from app.exchange import acled, repository, ucdp
 from app.exchange.geography import PlaceIndex
 from app.exchange.reader import CsvRows
 from app.exchange.schemas import FileError, ImportSummary, Record, RowError, Skip
+from app.stats.folding import fold_backlog
 
 BATCH_ROWS = 1000
 
@@ -217,8 +218,12 @@ class Importer:
 async def import_files(
     db: Database, source: str, paths: list[Path], console: Console
 ) -> ImportSummary:
-    """Import these exports of ``source`` ("acled" or "ucdp")."""
-    return await Importer(db, SOURCES[source], console).run(paths)
+    """Import these exports of ``source`` ("acled" or "ucdp"), then fold the statistics'
+    pending changes, so that the first statistics after a large import read folded roll-ups."""
+    summary = await Importer(db, SOURCES[source], console).run(paths)
+    if summary.created or summary.updated:
+        await fold_backlog(db)
+    return summary
 
 
 def summary_lines(summary: ImportSummary, label: str) -> list[str]:

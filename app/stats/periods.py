@@ -35,3 +35,8 @@ def count_periods(interval: Interval, first: date, last: date) -> int:
     if interval is Interval.month:
         return (end.year - start.year) * 12 + end.month - start.month + 1
     return end.year - start.year + 1
+
+
+def month_after(day: date) -> date:
+    """The first day of the month after the one holding ``day``."""
+    return (day.replace(day=1) + timedelta(days=31)).replace(day=1)

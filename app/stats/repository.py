@@ -1,6 +1,8 @@
-"""All statistics SQL. Each query puts its aggregates on ``app.events.repository.filtered`` (the
-events ``GET /events`` would list, live or ``as_of``) and PostgreSQL writes the JSON: no event
-row reaches Python."""
+"""Statistics SQL over the events. Each query puts its aggregates on
+``app.events.repository.filtered`` (the events ``GET /events`` would list, live or ``as_of``)
+and PostgreSQL writes the JSON: no event row reaches Python. The time series and the summary
+render CTEs that either these queries or the roll-ups (``app.stats.rollup_repository``)
+supply, so that both answers are the same document."""
 
 from __future__ import annotations
 
@@ -28,10 +30,10 @@ _GROUPS = {
 # made distinct, not a LATERAL subquery per event: 0.4 s instead of 1 s for the 180k events
 # of the bench, and the planner still nests loops over a few events.
 _ACTORS_LIVE = """
-SELECT DISTINCT ev.id, ev.period, ev.fatalities, coalesce(a.name, '') AS grp
+SELECT DISTINCT ev.id, ev.period, ev.n, ev.fatalities, coalesce(a.name, '') AS grp
 FROM ev LEFT JOIN event_actors ea ON ea.event_id = ev.id LEFT JOIN actors a ON a.id = ea.actor_id"""
 _ACTORS_HISTORICAL = """
-SELECT DISTINCT ev.id, ev.period, ev.fatalities, coalesce(a.name, y.name, '') AS grp
+SELECT DISTINCT ev.id, ev.period, ev.n, ev.fatalities, coalesce(a.name, y.name, '') AS grp
 FROM ev
 LEFT JOIN event_actors ea ON ev.live AND ea.event_id = ev.id
 LEFT JOIN actors a ON a.id = ea.actor_id
@@ -49,20 +51,12 @@ async def date_range(
     return row[0], row[1]
 
 
-def _timeseries_ctes(
-    f: EventFilters,
-    place: PlaceRef | None,
-    interval: Interval,
-    group_by: str | None,
-    first: date | None,
-    last: date | None,
-    top: int,
-) -> tuple[str, dict[str, Any]]:
-    """``ev`` (one row per matching event, with its period), ``periods`` (every period from
-    ``first`` to ``last``, empty or not), ``totals``; with ``group_by`` also ``tagged`` (one
-    row per event and group), ``groups`` (the ``top`` largest) and ``cells``."""
+def timeseries_ctes(
+    f: EventFilters, place: PlaceRef | None, group_by: str | None
+) -> tuple[list[str], dict[str, Any]]:
+    """``ev`` and with ``group_by`` ``tagged`` (see ``timeseries``) from the matching events:
+    one row per event, and per event and group."""
     source, where, params = filtered(f, place)
-    params.update(first=first, last=last, unit=interval.value, step=f"1 {interval.value}")
     extra = ""
     if group_by in _GROUPS:
         extra = f", {_GROUPS[group_by]} AS grp"
@@ -70,31 +64,34 @@ def _timeseries_ctes(
         extra = ", e._data IS NULL AS live, e._data->'actors' AS snapshot"
     ctes = [
         f"""ev AS MATERIALIZED (
-  SELECT e.id, date_trunc(:unit, e.event_date::timestamp)::date AS period, e.fatalities{extra}
-  FROM {source} WHERE {where})""",
-        """periods AS (
-  SELECT generate_series(CAST(:first AS date)::timestamp, CAST(:last AS date)::timestamp,
-                         CAST(CAST(:step AS text) AS interval))::date AS period)""",
-        """totals AS (
-  SELECT period, count(*) AS n, coalesce(sum(fatalities), 0) AS f FROM ev GROUP BY period)""",
+  SELECT e.id, date_trunc(:unit, e.event_date::timestamp)::date AS period, 1 AS n,
+         e.fatalities{extra}
+  FROM {source} WHERE {where})"""
     ]
     if group_by is not None:
         if group_by == "actor":
             tagged = _ACTORS_HISTORICAL if f.as_of is not None else _ACTORS_LIVE
         else:
-            tagged = "SELECT period, fatalities, grp FROM ev"
-        params["top"] = top
-        ctes += [
-            f"tagged AS MATERIALIZED ({tagged})",
-            """groups AS (
-  SELECT grp, count(*) AS n FROM tagged GROUP BY grp
-  ORDER BY count(*) DESC, grp = '', grp LIMIT :top)""",
-            """cells AS (
-  SELECT period, grp, count(*) AS n, coalesce(sum(fatalities), 0) AS f
-  FROM tagged GROUP BY period, grp)""",
-        ]
-    return "WITH " + ",\n".join(ctes), params
+            tagged = "SELECT period, n, fatalities, grp FROM ev"
+        ctes.append(f"tagged AS MATERIALIZED ({tagged})")
+    return ctes, params
 
+
+# What every time series adds to the rows of its source (events or roll-ups): ``totals``,
+# ``periods`` (every period from :first to :last, empty or not), and with groups ``ranked``
+# (every group and its events), ``groups`` (the :top largest) and their ``cells``.
+_TOTALS = """totals AS (
+  SELECT period, sum(n) AS n, coalesce(sum(fatalities), 0) AS f FROM ev GROUP BY period)"""
+_PERIODS = """periods AS (
+  SELECT generate_series(CAST(:first AS date)::timestamp, CAST(:last AS date)::timestamp,
+                         CAST(CAST(:step AS text) AS interval))::date AS period)"""
+_GROUPED = [
+    "ranked AS (SELECT grp, sum(n) AS n FROM tagged GROUP BY grp HAVING sum(n) > 0)",
+    "groups AS (SELECT grp, n FROM ranked ORDER BY n DESC, grp = '', grp LIMIT :top)",
+    """cells AS (
+  SELECT period, grp, sum(n) AS n, coalesce(sum(fatalities), 0) AS f
+  FROM tagged WHERE grp IN (SELECT grp FROM groups) GROUP BY period, grp)""",
+]
 
 _PERIOD_ROWS = """
 SELECT p.period, coalesce(t.n, 0) AS count, coalesce(t.f, 0) AS fatalities
@@ -130,63 +127,57 @@ SELECT json_build_object(
 )::text"""
 
 
-async def timeseries_json(
+async def timeseries(
     conn: AsyncConnection,
-    f: EventFilters,
-    place: PlaceRef | None,
+    ctes: list[str],
+    params: dict[str, Any],
     *,
     interval: Interval,
     group_by: str | None,
     first: date | None,
     last: date | None,
     top: int,
-) -> str:
-    """The time series document (see ``app.stats.schemas.Timeseries``), as JSON text."""
-    ctes, params = _timeseries_ctes(f, place, interval, group_by, first, last, top)
+    csv: bool,
+) -> str | list[Row[Any]]:
+    """The time series document (see ``app.stats.schemas.Timeseries``) as JSON text, or with
+    ``csv`` its rows (period[, group], count, fatalities), from ``ctes`` that define ``ev``
+    (period, n, fatalities: events, or roll-up rows counting n events) and with ``group_by``
+    ``tagged`` (the same with ``grp``, '' for none): those of ``timeseries_ctes`` here or
+    in ``app.stats.rollup_repository``, which may use :unit (the interval)."""
     grouped = group_by is not None
-    body = _TIMESERIES_JSON.format(
+    params = {**params, "unit": interval.value, "first": first, "last": last,
+              "step": f"1 {interval.value}", "group_by": group_by, "top": top}  # fmt: skip
+    sql = "WITH " + ",\n".join([*ctes, _TOTALS, _PERIODS, *(_GROUPED if grouped else [])])
+    if csv:
+        sql += _GROUP_ROWS if grouped else _PERIOD_ROWS
+        return list((await conn.execute(text(sql), params)).all())
+    sql += _TIMESERIES_JSON.format(
         period_rows=_PERIOD_ROWS,
         series=_SERIES if grouped else "'[]'::json",
-        matched="(SELECT count(DISTINCT grp) FROM tagged)" if grouped else "NULL",
+        matched="(SELECT count(*) FROM ranked)" if grouped else "NULL",
     )
-    params["group_by"] = group_by
-    return str((await conn.execute(text(ctes + body), params)).scalar_one())
-
-
-async def timeseries_rows(
-    conn: AsyncConnection,
-    f: EventFilters,
-    place: PlaceRef | None,
-    *,
-    interval: Interval,
-    group_by: str | None,
-    first: date | None,
-    last: date | None,
-    top: int,
-) -> list[Row[Any]]:
-    """The same numbers as rows (period[, group], count, fatalities), for CSV."""
-    ctes, params = _timeseries_ctes(f, place, interval, group_by, first, last, top)
-    rows = _GROUP_ROWS if group_by is not None else _PERIOD_ROWS
-    return list((await conn.execute(text(ctes + rows), params)).all())
+    return str((await conn.execute(text(sql), params)).scalar_one())
 
 
 # One pass over the matching events: totals, per type and per governorate (GROUPING SETS).
-# Every governorate and type is listed, with zeros; events without a governorate add a row
-# whose pcode is null. GROUPING(...) is 1 for the type set, 2 for the governorate set, 3 for
-# the total.
-_SUMMARY = """
-WITH agg AS MATERIALIZED (
+# GROUPING(...) is 1 for the type set, 2 for the governorate set, 3 for the total.
+_SUMMARY_AGG = """agg AS MATERIALIZED (
   SELECT GROUPING(e.event_type, e.governorate_pcode) AS level,
          e.event_type AS type, coalesce(e.governorate_pcode, '') AS gov,
          count(*) AS n, coalesce(sum(e.fatalities), 0) AS f,
          min(e.event_date) AS first_date, max(e.event_date) AS last_date
   FROM {source} WHERE {where}
   GROUP BY GROUPING SETS ((e.event_type), (e.governorate_pcode), ())
-), govs AS (
+)"""
+
+# Every governorate and type is listed, with zeros; events without a governorate add a row
+# whose pcode is null. ``agg`` has a row per level (1 type, 2 governorate, 3 total) and
+# group with events.
+_SUMMARY = """, govs AS (
   SELECT * FROM unnest(CAST(:gov_codes AS text[]), CAST(:gov_names AS text[]))
     WITH ORDINALITY AS u(code, name, ord)
 ), types AS (
-  SELECT * FROM unnest(CAST(:types AS text[])) WITH ORDINALITY AS u(type, ord)
+  SELECT * FROM unnest(CAST(:types_listed AS text[])) WITH ORDINALITY AS u(type, ord)
 )
 SELECT json_build_object(
   'total', (SELECT json_build_object('count', n, 'fatalities', f, 'first_date', first_date,
@@ -205,15 +196,22 @@ SELECT json_build_object(
 )::text"""
 
 
-async def summary_json(conn: AsyncConnection, f: EventFilters, place: PlaceRef | None) -> str:
-    """Counts and fatalities in all, per governorate and per type, as JSON text."""
+def summary_ctes(f: EventFilters, place: PlaceRef | None) -> tuple[list[str], dict[str, Any]]:
+    """``agg``, what ``summary`` renders, from the matching events."""
     source, where, params = filtered(f, place)
-    params.update(
-        gov_codes=list(GOVERNORATES),
-        gov_names=[name for name, _ in GOVERNORATES.values()],
-        types=list(EVENT_TYPES),
-    )
-    sql = _SUMMARY.format(source=source, where=where)
+    return [_SUMMARY_AGG.format(source=source, where=where)], params
+
+
+async def summary(conn: AsyncConnection, ctes: list[str], params: dict[str, Any]) -> str:
+    """Counts and fatalities in all, per governorate and per type, as JSON text, from the
+    CTEs of ``summary_ctes`` here or in ``app.stats.rollup_repository``."""
+    params = {
+        **params,
+        "gov_codes": list(GOVERNORATES),
+        "gov_names": [name for name, _ in GOVERNORATES.values()],
+        "types_listed": list(EVENT_TYPES),
+    }
+    sql = "WITH " + ",\n".join(ctes) + _SUMMARY
     return str((await conn.execute(text(sql), params)).scalar_one())
 
 

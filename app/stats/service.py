@@ -15,7 +15,7 @@ from app.events import policy
 from app.events.filters import EventFilters
 from app.events.repository import PlaceRef
 from app.events.service import resolve_place
-from app.stats import repository
+from app.stats import repository, rollup_repository
 from app.stats.grid import Shape
 from app.stats.periods import Interval, count_periods, truncate
 from app.stats.schemas import GroupBy
@@ -38,6 +38,7 @@ async def _periods(
     conn: AsyncConnection,
     filters: EventFilters,
     place: PlaceRef | None,
+    rolled: bool,
     interval: Interval,
     group_by: GroupBy | None,
     top: int,
@@ -47,7 +48,10 @@ async def _periods(
     first = filters.dates.start if filters.dates else None
     last = filters.dates.end if filters.dates else None
     if first is None or last is None:
-        low, high = await repository.date_range(conn, filters, place)
+        if rolled:
+            low, high = await rollup_repository.date_range(conn, filters)
+        else:
+            low, high = await repository.date_range(conn, filters, place)
         first, last = first or low, last or high
     if first is None or last is None:
         return None, None
@@ -75,28 +79,39 @@ async def timeseries(
     """Events and fatalities per period (and group), empty periods as zeros: the JSON document,
     or with ``csv`` its rows (period[, group], count, fatalities)."""
     policy.restrict_drafts(filters, principal)
+    group = group_by.value if group_by else None
+    rolled = rollup_repository.covers(filters, group)
     async with db.read_connection() as conn:
         place = await resolve_place(Reader.within(conn), filters)
-        first, last = await _periods(conn, filters, place, interval, group_by, top)
-        fetch = repository.timeseries_rows if csv else repository.timeseries_json
-        return await fetch(
+        first, last = await _periods(conn, filters, place, rolled, interval, group_by, top)
+        if rolled:
+            ctes, params = rollup_repository.timeseries_ctes(filters, interval, group)
+        else:
+            ctes, params = repository.timeseries_ctes(filters, place, group)
+        return await repository.timeseries(
             conn,
-            filters,
-            place,
+            ctes,
+            params,
             interval=interval,
-            group_by=group_by.value if group_by else None,
+            group_by=group,
             first=first,
             last=last,
             top=top,
+            csv=csv,
         )
 
 
 async def summary(*, db: Database, filters: EventFilters, principal: Principal | None) -> str:
     """Events and fatalities in all, per governorate and per event type, as JSON."""
     policy.restrict_drafts(filters, principal)
+    rolled = rollup_repository.covers(filters)
     async with db.read_connection() as conn:
-        place = await resolve_place(Reader.within(conn), filters)
-        return await repository.summary_json(conn, filters, place)
+        if rolled:
+            ctes, params = rollup_repository.summary_ctes(filters)
+        else:
+            place = await resolve_place(Reader.within(conn), filters)
+            ctes, params = repository.summary_ctes(filters, place)
+        return await repository.summary(conn, ctes, params)
 
 
 async def grid(
