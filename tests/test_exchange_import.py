@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.exchange import service
 from app.exchange.schemas import ImportSummary
 from app.exchange.service import import_files, summary_lines
 from tests.conftest import RolledBackDatabase
@@ -289,3 +291,39 @@ async def test_updates_in_one_batch_keep_each_its_own_reason(
         ("SYR900002", 2, "update", "ACLED update 1707436800"),
     ]
     assert {"name": "Test Valley Fighters", "side": "actor2"} in history[0].actors
+
+
+async def test_rows_read_as_last_imported_are_not_parsed_again(
+    db: RolledBackDatabase, session: AsyncSession, tmp_path: Path, monkeypatch: Any
+) -> None:
+    rows = [acled_row(event_id_cnty=f"SYR8{i:05d}", fatalities=str(i)) for i in range(6)]
+    first = await _import(db, "acled", write_acled(tmp_path / "a.csv", rows))
+    assert first.created == 6
+    kept = await _rows(session, "SELECT source_id FROM import_rows WHERE source = 'acled'")
+    assert sorted(r.source_id for r in kept) == [f"SYR8{i:05d}" for i in range(6)]
+
+    parsed: list[str] = []
+    acled_source = service.SOURCES["acled"]
+
+    def counting(row: dict[str, str], places: Any) -> Any:
+        parsed.append(row["event_id_cnty"])
+        return acled_source.parse(row, places)
+
+    monkeypatch.setitem(service.SOURCES, "acled", replace(acled_source, parse=counting))
+    # Two rows change: a newer timestamp, and an edited cell under the same timestamp.
+    rows[1] = {**rows[1], "timestamp": "1907350400", "fatalities": "40"}
+    rows[4] = {**rows[4], "notes": "Edited after the first import."}
+    again = await _import(db, "acled", write_acled(tmp_path / "b.csv", rows))
+    assert sorted(parsed) == ["SYR800001", "SYR800004"]
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 5)
+    # A row that no longer reads is still found, though its id and timestamp are stored.
+    parsed.clear()
+    rows[2] = {**rows[2], "latitude": "not a number"}
+    broken = await _import(db, "acled", write_acled(tmp_path / "c.csv", rows))
+    assert parsed == ["SYR800002"] and broken.skipped["bad row"] == 1
+    assert (broken.updated, broken.unchanged) == (0, 5)
+    # Under another parser version every row is read again.
+    parsed.clear()
+    monkeypatch.setattr(service, "PARSER_VERSION", "test-next")
+    await _import(db, "acled", write_acled(tmp_path / "d.csv", rows))
+    assert len(parsed) == 6

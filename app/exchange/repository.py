@@ -18,9 +18,11 @@ __all__ = [
     "actors_of",
     "existing",
     "insert_events",
+    "keep_digests",
     "link_actors",
     "load_places",
     "locate",
+    "row_digests",
     "set_context",
     "set_reason",
     "unlink_actors",
@@ -169,3 +171,29 @@ async def link_actors(conn: AsyncConnection, links: list[tuple[int, ActorLink]])
             "sides": [a.side for _, a in links],
         },
     )
+
+
+async def row_digests(
+    conn: AsyncConnection, source: str, source_ids: list[str]
+) -> dict[str, bytes]:
+    """The digests of the rows these source ids were last imported from."""
+    sql = (
+        "SELECT source_id, digest FROM import_rows"
+        " WHERE source = :s AND source_id = ANY(CAST(:ids AS text[]))"
+    )
+    rows = (await conn.execute(text(sql), {"s": source, "ids": source_ids})).all()
+    return {r.source_id: bytes(r.digest) for r in rows}
+
+
+async def keep_digests(conn: AsyncConnection, source: str, digests: dict[str, bytes]) -> None:
+    """Remember the rows these source ids were imported from (one statement)."""
+    if not digests:
+        return
+    sql = (
+        "INSERT INTO import_rows (source, source_id, digest)"
+        " SELECT :s, i, d FROM unnest(CAST(:ids AS text[]), CAST(:ds AS bytea[])) AS u(i, d)"
+        " ON CONFLICT (source, source_id) DO UPDATE SET digest = EXCLUDED.digest"
+        " WHERE import_rows.digest <> EXCLUDED.digest"
+    )
+    params = {"s": source, "ids": list(digests), "ds": list(digests.values())}
+    await conn.execute(text(sql), params)

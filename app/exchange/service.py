@@ -9,12 +9,15 @@ a later file are left as they are: an export is a selection, not a list of delet
 
 A batch is set-based: the stored versions of its ids in one query, new events with their
 actors in one statement (so that each version 1 is written once, with its actors), updates
-in one statement per reason. Every row is parsed, also one whose timestamp is the stored
-one: a row that no longer reads is reported, as before.
+in one statement per reason. A row read exactly as it was when last imported (the same raw
+values, by digest, under the same ``PARSER_VERSION``) is unchanged without being parsed
+again; any other row is parsed, also one whose timestamp is the stored one, so that a row
+that no longer reads is still reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,8 @@ from app.exchange.schemas import FileError, ImportSummary, Record, RowError, Ski
 from app.stats.folding import fold_backlog
 
 BATCH_ROWS = 1000
+# Part of every row digest: bump it when parsing changes, so that every row is read again.
+PARSER_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,21 @@ class Source:
     parse: Callable[[dict[str, str], PlaceIndex], Record | Skip]
     # ACLED's timestamps are ordered: an older one is a stale row, not an update.
     ordered_versions: bool
+    id_column: str  # the row's id, as parse reads it
 
 
 SOURCES = {
-    "acled": Source("acled", "ACLED", acled.AUTHOR, acled.REQUIRED, acled.parse_row, True),
-    "ucdp": Source("ucdp", "UCDP", ucdp.AUTHOR, ucdp.REQUIRED, ucdp.parse_row, False),
+    "acled": Source(
+        "acled", "ACLED", acled.AUTHOR, acled.REQUIRED, acled.parse_row, True, "event_id_cnty"
+    ),
+    "ucdp": Source("ucdp", "UCDP", ucdp.AUTHOR, ucdp.REQUIRED, ucdp.parse_row, False, "id"),
 }
+
+
+def row_digest(row: dict[str, str]) -> bytes:
+    """The row as read (columns and values, in file order), under this parser's version."""
+    text = "\x1e".join(f"{k}\x1f{v}" for k, v in row.items())
+    return hashlib.blake2b(f"{PARSER_VERSION}\x1d{text}".encode(), digest_size=16).digest()
 
 
 def _compare(stored: str | None, new: str, ordered: bool) -> int:
@@ -63,6 +77,11 @@ def _compare(stored: str | None, new: str, ordered: bool) -> int:
 class _Batch:
     records: dict[str, Record] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)  # source_id -> "file:line"
+    digests: dict[str, bytes] = field(default_factory=dict)  # source_id -> its row's
+
+
+# Rows read and not yet judged: source id -> (where, the row).
+_Pending = dict[str, tuple[str, dict[str, str]]]
 
 
 class Importer:
@@ -94,7 +113,7 @@ class Importer:
         return self.summary
 
     async def _file(self, path: Path, progress: Progress) -> None:
-        batch = _Batch()
+        pending: _Pending = {}
         rows = 0
         try:
             with CsvRows(path, self.source.required) as reader:
@@ -102,27 +121,45 @@ class Importer:
                 task = progress.add_task(label, total=reader.size, rows=0)
                 for line, row in reader:
                     rows += 1
-                    record = self._parse(f"{path}:{line}", row)
-                    if record is not None:
-                        # A second row of one id waits for the first to be stored.
-                        if record.source_id in batch.records:
-                            await self._store(batch)
-                            batch = _Batch()
-                        batch.records[record.source_id] = record
-                        batch.where[record.source_id] = f"{path}:{line}"
-                    if len(batch.records) >= BATCH_ROWS:
-                        await self._store(batch)
-                        batch = _Batch()
+                    where = f"{path}:{line}"
+                    if isinstance(row, str):
+                        self._parse(where, row)  # reported as a bad row
+                        continue
+                    source_id = row[self.source.id_column].strip()
+                    # A second row of one id waits for the first to be stored.
+                    if source_id in pending or len(pending) >= BATCH_ROWS:
+                        await self._judge(pending)
+                        pending = {}
+                    pending[source_id] = (where, row)
                     if rows % 200 == 0:
                         progress.update(task, completed=reader.position, rows=rows)
         except FileError:
             # The rows read before a broken line are kept, like the good rows of a file.
-            if batch.records:
-                await self._store(batch)
+            await self._judge(pending)
             raise
+        await self._judge(pending)
+        progress.update(task, completed=reader.size, rows=rows)
+
+    async def _judge(self, pending: _Pending) -> None:
+        """Rows read as they were last imported are unchanged; the others are parsed, and
+        those that read are stored."""
+        if not pending:
+            return
+        digests = {source_id: row_digest(row) for source_id, (_, row) in pending.items()}
+        async with self.db.read_connection() as conn:
+            stored = await repository.row_digests(conn, self.source.name, list(digests))
+        batch = _Batch()
+        for source_id, (where, row) in pending.items():
+            if stored.get(source_id) == digests[source_id]:
+                self.summary.unchanged += 1
+                continue
+            record = self._parse(where, row)
+            if record is not None:
+                batch.records[record.source_id] = record
+                batch.where[record.source_id] = where
+                batch.digests[record.source_id] = digests[source_id]
         if batch.records:
             await self._store(batch)
-        progress.update(task, completed=reader.size, rows=rows)
 
     def _parse(self, where: str, row: dict[str, str] | str) -> Record | None:
         try:
@@ -164,11 +201,13 @@ class Importer:
                         f"{batch.where[source_id]}: {label} timestamp {record.source_version}"
                         f" is older than the stored {row.source_version}; kept the stored one"
                     )
+                    del batch.digests[source_id]  # read again next time, and told again
             await self._locate(conn, [*new, *(r for _, r in updates)])
             if new:
                 await self._create(conn, new)
             if updates:
                 await self._update(conn, updates)
+            await repository.keep_digests(conn, self.source.name, batch.digests)
 
     async def _locate(self, conn: AsyncConnection, records: list[Record]) -> None:
         # An admin1 the tables do not know (or none): the governorate and district whose
