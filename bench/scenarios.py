@@ -60,7 +60,7 @@ def _get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
     started = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
+    if response.status_code not in (200, 204):  # 204: a tile with no events
         raise RuntimeError(f"GET {url}: {response.status_code} {response.text[:500]}")
     return response, elapsed
 

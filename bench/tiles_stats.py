@@ -54,6 +54,8 @@ def _url(path: str, params: dict[str, str]) -> str:
 
 def _contents(response: httpx.Response) -> dict[str, Any]:
     """What a response holds: features and events of a tile, cells, periods, totals."""
+    if response.status_code == 204:
+        return {"features": 0, "events": 0, "clusters": 0}
     if response.headers["content-type"].startswith("application/vnd.mapbox-vector-tile"):
         found = mapbox_vector_tile.decode(response.content)["events"]["features"]
         return {
