@@ -34,10 +34,19 @@ async def fold_backlog(db: Database) -> int:
 
 
 async def keep_folded(db: Database, every_s: float) -> None:
-    """Fold the backlog every ``every_s`` seconds, for as long as the process serves."""
+    """Fold the backlog every ``every_s`` seconds, for as long as the process serves; a
+    failure (the database away for a while: statistics stay exact) is logged once, not on
+    every try, until a fold succeeds again."""
+    failing = False
     while True:
         try:
             await fold_backlog(db)
-        except Exception:  # the database away for a while: reads stay exact, try again
-            log.warning("roll-up fold failed; retrying in %.0f s", every_s, exc_info=True)
+        except Exception:
+            if not failing:
+                log.warning("roll-up fold failed; retrying every %.0f s", every_s, exc_info=True)
+            failing = True
+        else:
+            if failing:
+                log.info("roll-up fold works again")
+            failing = False
         await asyncio.sleep(every_s)
