@@ -13,7 +13,6 @@ one the app would have sent.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,24 +29,30 @@ Check = Callable[[Request], Awaitable[None]]
 
 @dataclass(frozen=True)
 class FastRead:
-    """A GET route answered here, and its endpoint called for an anonymous caller. Its path
-    parameters must be plain strings of at most ``max_param`` characters (longer: the app)."""
+    """A GET route answered here, and its endpoint called for an anonymous caller. A path
+    parameter longer than the route lets it be goes to the app, which refuses it."""
 
     route: APIRoute
     call: Call
-    max_param: int = 64
-    _regex: re.Pattern[str] = field(init=False, repr=False)
+    max_lengths: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_regex", self.route.path_regex)
+        # Path(max_length=...) as FastAPI keeps it: a MaxLen among the field's metadata.
+        limits = {
+            param.alias: limit
+            for param in self.route.dependant.path_params
+            for meta in param.field_info.metadata
+            if isinstance(limit := getattr(meta, "max_length", None), int)
+        }
+        object.__setattr__(self, "max_lengths", limits)
 
     def params(self, path: str) -> dict[str, str] | None:
         """The path parameters when ``path`` is this route's and they can be taken as is."""
-        match = self._regex.match(path)
+        match = self.route.path_regex.match(path)
         if match is None:
             return None
         found = match.groupdict()
-        if any(len(v) > self.max_param for v in found.values()):
+        if any(len(v) > self.max_lengths.get(k, len(v)) for k, v in found.items()):
             return None
         return found
 
