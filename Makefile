@@ -7,7 +7,7 @@ CLI := $(BIN)/syria-events
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench bench-geoparse bench-compare wrk db-start db-stop migrate load clean venv postgis assets chromium gdal
+.PHONY: run test lint typecheck pytest bench bench-geoparse bench-compare wrk db-start db-stop migrate load clean venv postgis assets chromium gdal servers
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -24,6 +24,10 @@ postgis:
 # GDAL's ogrinfo/ogr2ogr from apt: the OGC API tests drive the real API with its OAPIF driver.
 gdal:
 	@bash scripts/ensure-gdal.sh
+
+# nginx, Redis and PgBouncer from apt: the scaled-out topology's test starts its own on loopback.
+servers:
+	@bash scripts/ensure-servers.sh
 
 # wrk from apt: the load generator of make bench-compare.
 wrk:
@@ -64,7 +68,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy app
 
-pytest: db-start assets chromium gdal
+pytest: db-start assets chromium gdal servers
 	$(BIN)/pytest
 
 test: lint typecheck pytest

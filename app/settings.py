@@ -18,6 +18,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "SE_DATABASE_URL"),
         description="postgresql://... of a PostGIS database; unset = the project-local cluster",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "SE_DATABASE_READ_URL"),
+        description="postgresql://... of one or more streaming replicas, comma-separated: "
+        "anonymous reads go there; unset = every read on the primary",
+    )
+    replica_max_lag_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="a replica further behind the primary than this is skipped until it "
+        "catches up (reads go to another replica or the primary)",
+    )
+    replica_check_s: float = Field(
+        default=1.0, gt=0, description="seconds between checks of each replica's lag"
+    )
     data_dir: Path = Field(default=Path(".data"), description="where the local cluster lives")
     pg_port: int = Field(default=54329, ge=1024, le=65535)
     pool_size: int = Field(default=10, ge=1)
@@ -36,6 +51,11 @@ class Settings(BaseSettings):
         default=1200,
         ge=0,
         description="requests a minute per API key, in bursts of a tenth of that; 0 = no limit",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="where rate limits are counted: memory:// (this process only: N processes "
+        "allow N times the rate) or redis://host:port/db, shared by every process and host",
     )
     export_max_bbox_deg2: float = Field(
         default=0,
@@ -117,6 +137,13 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="base URL for links when served behind a proxy"
     )
+    cache_max_age_s: int = Field(
+        default=10,
+        ge=0,
+        description="Cache-Control max-age of public lists, items and statistics: how long a "
+        "shared cache may serve them without asking; then it revalidates (a 304 unless the "
+        "data changed)",
+    )
     tile_max_age_s: int = Field(
         default=300,
         ge=0,
@@ -175,6 +202,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or self.local_database_url()
+
+    @property
+    def read_urls(self) -> list[str]:
+        """The replicas' URLs, in the order given (none: every read on the primary)."""
+        return [u.strip() for u in (self.database_read_url or "").split(",") if u.strip()]
 
     @property
     def uses_local_cluster(self) -> bool:
