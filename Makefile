@@ -80,6 +80,7 @@ bench: migrate wrk
 	$(BIN)/python -m bench.run --events $(EVENTS)
 	$(BIN)/python -m bench.geoparse.run
 	$(BIN)/python -m bench.compare --events $(EVENTS)
+	$(BIN)/python -m bench.scale
 
 # This API, tipg (its own venv: bench/.venv-tipg from bench/tipg/requirements.txt) and a
 # framework-free floor on the same bench events, under wrk; bench/results/compare-N.json.

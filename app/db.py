@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.replicas import ROUTE, Replica, ReplicaSet, check_once, parse_lsn, replica_failure
 from app.settings import Settings
 
 
@@ -128,7 +129,8 @@ def server_settings(settings: Settings) -> dict[str, str]:
     return values
 
 
-def make_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
+def make_engine(settings: Settings, url: str | None = None, **overrides: Any) -> AsyncEngine:
+    """The engine of ``url`` (the primary when None) with the API's session settings."""
     kwargs: dict[str, Any] = {
         "pool_size": settings.pool_size,
         "max_overflow": 0,
@@ -137,30 +139,104 @@ def make_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         "connect_args": {"server_settings": server_settings(settings), "timeout": 10},
     }
     kwargs.update(overrides)
-    return create_async_engine(async_url(settings.effective_database_url), **kwargs)
+    return create_async_engine(async_url(url or settings.effective_database_url), **kwargs)
 
 
 class PoolExhausted(Exception):
     """No connection was free within ``SE_POOL_TIMEOUT_S``."""
 
 
-class Database:
-    """Hands out sessions (one transaction each), read connections, and the connections of
-    exports: a pool of their own (``SE_EXPORT_SLOTS``), so that exports never take one
-    that pages, objects, tiles or statistics need."""
+# A replica that does not answer a connection in this long is down for this request.
+_REPLICA_CONNECT_S = 3
 
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
+
+class Endpoint:
+    """One server (the primary or a replica): its engine, and the asyncpg pools of reads and
+    exports, each made on first use (no work at import or start)."""
+
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, replica: Replica | None = None
+    ) -> None:
         self.engine = engine
         self.settings = settings
+        self.replica = replica
         self._exports: asyncpg.Pool | None = None
         self._reads: asyncpg.Pool | None = None
-        self._pools_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def of_replica(cls, replica: Replica, settings: Settings) -> Endpoint:
+        connect = {"server_settings": server_settings(settings), "timeout": _REPLICA_CONNECT_S}
+        return cls(make_engine(settings, replica.url, connect_args=connect), settings, replica)
+
+    async def reads(self) -> asyncpg.Pool:
+        return self._reads or await self._pool(
+            "_reads", self.settings.pool_size, default_transaction_read_only="on"
+        )
+
+    async def exports(self) -> asyncpg.Pool:
+        return self._exports or await self._pool(
+            "_exports",
+            self.settings.export_slots,
+            statement_timeout=str(self.settings.export_statement_timeout_ms),
+        )
+
+    async def _pool(self, name: str, size: int, **session: str) -> asyncpg.Pool:
+        async with self._lock:
+            pool: asyncpg.Pool | None = getattr(self, name)
+            if pool is None:
+                pool = await asyncpg.create_pool(
+                    asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
+                    min_size=0,
+                    max_size=size,
+                    max_inactive_connection_lifetime=60,
+                    server_settings={**server_settings(self.settings), **session},
+                    timeout=10 if self.replica is None else _REPLICA_CONNECT_S,
+                    reset=_session_unchanged,
+                )
+                setattr(self, name, pool)
+            return pool
+
+    async def expire(self) -> None:
+        """Forget the pools' connections (their server went away): the next use connects."""
+        for pool in (self._exports, self._reads):
+            if pool is not None:
+                await pool.expire_connections()
+
+    async def dispose(self) -> None:
+        for pool in (self._exports, self._reads):
+            if pool is not None:
+                await pool.close()
+        await self.engine.dispose()
+
+
+_PRIMARY_LSN = "SELECT pg_current_wal_insert_lsn()::text"
+# A replica promoted to primary has no replay position; it then holds all it has written.
+_REPLAYED_LSN = """SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                        ELSE pg_current_wal_insert_lsn() END)::text"""
+
+
+class Database:
+    """Hands out sessions (one transaction each, on the primary), read connections, and the
+    connections of exports: a pool of their own (``SE_EXPORT_SLOTS``), so that exports never
+    take one that pages, objects, tiles or statistics need. Reads go to a replica when the
+    request's route allows it (``app/replicas.py``)."""
+
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, replicas: ReplicaSet | None = None
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.primary = Endpoint(engine, settings)
+        self.replicas = replicas or ReplicaSet([], settings.replica_max_lag_s)
+        self._on_replica = {id(r): Endpoint.of_replica(r, settings) for r in self.replicas.replicas}
         self.reader = Reader(self._read_connection)
 
     @classmethod
     def of(cls, settings: Settings, **engine_options: Any) -> Database:
         """The database ``settings`` name; ``engine_options`` override the write pool's."""
-        return cls(make_engine(settings, **engine_options), settings)
+        replicas = ReplicaSet(settings.read_urls, settings.replica_max_lag_s)
+        return cls(make_engine(settings, **engine_options), settings, replicas)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -175,62 +251,100 @@ class Database:
 
     @asynccontextmanager
     async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a read-only transaction, for server-side cursors."""
-        async with self.engine.connect() as conn, conn.begin():
+        """A connection in a transaction of its own, for server-side cursors."""
+        target = self._target()
+        async with self._watch(target), target.engine.connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager
     async def export_connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A plain asyncpg connection of the export pool, in a read-only transaction whose
         statements may run for ``SE_EXPORT_STATEMENT_TIMEOUT_MS`` (COPY of everything)."""
-        pool = self._exports or await self._pool(
-            "_exports",
-            self.settings.export_slots,
-            statement_timeout=str(self.settings.export_statement_timeout_ms),
-        )
-        async with pool.acquire() as conn, conn.transaction(readonly=True):
-            yield conn
+        target = self._target()
+        async with self._watch(target):
+            pool = await target.exports()
+            async with pool.acquire() as conn, conn.transaction(readonly=True):
+                yield conn
 
     @asynccontextmanager
     async def _read_connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection of the read pool, whose sessions are read-only."""
-        pool = self._reads or await self._pool(
-            "_reads", self.settings.pool_size, default_transaction_read_only="on"
-        )
-        try:
-            # asyncio.timeout, not acquire(timeout=): asyncpg's wait_for runs the acquire
-            # as a task of its own, a tenth of a small page's CPU.
-            async with asyncio.timeout(self.settings.pool_timeout_s):
-                conn = await pool.acquire()
-        except TimeoutError:
-            raise PoolExhausted from None
-        try:
-            yield conn
-        finally:
-            await pool.release(conn)
+        target = self._target()
+        async with self._watch(target):
+            pool = await target.reads()
+            try:
+                # asyncio.timeout, not acquire(timeout=): asyncpg's wait_for runs the acquire
+                # as a task of its own, a tenth of a small page's CPU.
+                async with asyncio.timeout(self.settings.pool_timeout_s):
+                    conn = await pool.acquire()
+            except TimeoutError:
+                raise PoolExhausted from None
+            try:
+                yield conn
+            finally:
+                await pool.release(conn)
 
-    async def _pool(self, name: str, size: int, **session: str) -> asyncpg.Pool:
-        """The pool kept as ``name``, made on first use (no work at import or start)."""
-        async with self._pools_lock:
-            pool: asyncpg.Pool | None = getattr(self, name)
-            if pool is None:
-                pool = await asyncpg.create_pool(
-                    asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
-                    min_size=0,
-                    max_size=size,
-                    max_inactive_connection_lifetime=60,
-                    server_settings={**server_settings(self.settings), **session},
-                    timeout=10,
-                    reset=_session_unchanged,
-                )
-                setattr(self, name, pool)
-            return pool
+    def _target(self) -> Endpoint:
+        route = ROUTE.get()
+        if route is None or not route.replica_ok or not self.replicas:
+            return self.primary
+        replica = self.replicas.pick(route.min_lsn)
+        return self.primary if replica is None else self._on_replica[id(replica)]
+
+    @asynccontextmanager
+    async def _watch(self, target: Endpoint) -> AsyncIterator[None]:
+        """Errors of a replica that went away mark it down and the request for answering
+        again on the primary (``app/web/readrouting.py``); they still propagate."""
+        try:
+            yield
+        except BaseException as exc:
+            if target.replica is not None and replica_failure(exc):
+                self.replicas.failed(target.replica, exc)
+                route = ROUTE.get()
+                if route is not None:
+                    route.lost = True
+                await target.expire()
+            raise
+
+    async def commit_lsn(self) -> int:
+        """The primary's WAL position now: past every commit acknowledged before the call."""
+        async with self.primary_reads() as conn:
+            return parse_lsn(await conn.fetchval(_PRIMARY_LSN))
+
+    @asynccontextmanager
+    async def primary_reads(self) -> AsyncIterator[asyncpg.Connection]:
+        pool = await self.primary.reads()
+        async with pool.acquire() as conn:
+            yield conn
+
+    async def keep_replicas_checked(self) -> None:
+        """The replicas' lag, checked every ``SE_REPLICA_CHECK_S`` while the process serves."""
+        while True:
+            await self.check_replicas()
+            await asyncio.sleep(self.settings.replica_check_s)
+
+    async def check_replicas(self) -> None:
+        async def primary_lsn() -> int:
+            return await self.commit_lsn()
+
+        async def replayed(replica: Replica) -> int:
+            endpoint = self._on_replica[id(replica)]
+            try:
+                pool = await endpoint.reads()
+                async with pool.acquire() as conn:
+                    value = await conn.fetchval(_REPLAYED_LSN)
+            except BaseException:
+                await endpoint.expire()
+                raise
+            if value is None:
+                raise RuntimeError("no replay position yet")
+            return parse_lsn(value)
+
+        await check_once(self.replicas, primary_lsn, replayed, _REPLICA_CONNECT_S)
 
     async def dispose(self) -> None:
-        for pool in (self._exports, self._reads):
-            if pool is not None:
-                await pool.close()
-        await self.engine.dispose()
+        for endpoint in (self.primary, *self._on_replica.values()):
+            await endpoint.dispose()
 
 
 async def _session_unchanged(conn: asyncpg.Connection) -> None:

@@ -39,6 +39,7 @@ from app.web.budgets import Budgets
 from app.web.fastpath import FastReads
 from app.web.limits import BodySizeLimit
 from app.web.ratelimit import RateLimit, RateLimiter
+from app.web.readrouting import ReadRouting
 from app.web.storable import reject_unstorable_text
 from app.web.streaming import StreamLimits
 from app.web.strict import reject_unknown_query
@@ -62,6 +63,7 @@ EXPOSED_HEADERS = (
     "RateLimit-Policy",
     "X-Total-Count",
     "Idempotent-Replayed",
+    "Commit-LSN",
 )
 
 # Checks every request passes before its route runs (the app's dependencies, and the same
@@ -93,6 +95,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.db = Database.of(settings)
         if settings.geoparse_workers:
             app.state.geoparse_pool = GeoparsePool(settings.geoparse_workers)
+        checks = None
+        if app.state.db.replicas:
+            checks = asyncio.create_task(app.state.db.keep_replicas_checked())
         folder = None
         if settings.rollup_fold_s:
             folder = asyncio.create_task(keep_folded(app.state.db, settings.rollup_fold_s))
@@ -103,10 +108,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
-            if folder is not None:
-                folder.cancel()
-                with suppress(asyncio.CancelledError):
-                    await folder
+            for task in (folder, checks):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if app.state.geoparse_pool is not None:
                 await app.state.geoparse_pool.close()
             if owned:
@@ -147,6 +153,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Innermost: anonymous pages and single events straight to their routes' functions.
     if settings.fast_reads:
         app.add_middleware(FastReads, reads=(*EVENT_READS, *ITEM_READS), checks=CHECKS)
+    # Anonymous reads to a replica when one is up and current enough; writes answer Commit-LSN.
+    app.add_middleware(ReadRouting)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added last, so outermost: a refused request costs neither its body nor the database.
     app.state.rate_limiter = RateLimiter(
@@ -166,6 +174,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "If-Match",
                 "If-None-Match",
                 "Idempotency-Key",
+                "Commit-LSN",
             ],
             expose_headers=list(EXPOSED_HEADERS),
             max_age=3600,

@@ -146,6 +146,9 @@ async def describe(url: str) -> dict[str, Any]:
         for table in ("events", "event_versions", "event_actors", "places", "actors"):
             counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
         info["rows"] = counts
+        info["database_mb"] = round(
+            await conn.fetchval("SELECT pg_database_size(current_database())") / 1e6, 1
+        )
         info["events_by_status"] = dict(
             await conn.fetch("SELECT status, count(*) FROM events GROUP BY 1 ORDER BY 1")
         )

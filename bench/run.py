@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         "run_seconds": round(time.perf_counter() - started, 1),
     }
     report.write_json(RESULTS / "read.json", data)
+    # Kept per size too: bench/scale.py sets the sizes side by side.
+    report.write_json(RESULTS / f"read-{args.events}.json", data)
     report.print_tables(console, http, matched, plans, unused)
     tiles_stats.print_table(console, faces)
     if written:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -21,8 +22,10 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Readiness", responses={503: PROBLEM_RESPONSES[503]})
-async def readyz(db: DatabaseDep) -> dict[str, str | None]:
-    """The database answers and the schema is migrated."""
+async def readyz(db: DatabaseDep) -> dict[str, Any]:
+    """The primary answers and the schema is migrated. With replicas, each one's state as
+    the last check found it (``ok``, ``lagging``: skipped, ``down``: skipped) and its lag; a
+    replica never makes the API unready, since reads then go to the primary."""
     try:
         async with asyncio.timeout(3):
             async with db.read_connection() as conn:
@@ -31,4 +34,7 @@ async def readyz(db: DatabaseDep) -> dict[str, str | None]:
                 ).scalar_one_or_none()
     except Exception as exc:  # any failure to reach the database means not ready
         raise Unavailable(f"database not reachable: {type(exc).__name__}") from exc
-    return {"status": "ready", "schema_revision": revision}
+    ready: dict[str, Any] = {"status": "ready", "schema_revision": revision}
+    if db.replicas:
+        ready["replicas"] = db.replicas.report()
+    return ready
