@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 from asyncpg import Record
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -129,17 +129,54 @@ def server_settings(settings: Settings) -> dict[str, str]:
     return values
 
 
-def make_engine(settings: Settings, url: str | None = None, **overrides: Any) -> AsyncEngine:
+# Sent when connecting: the parameters PgBouncer passes on to the server. It refuses a
+# connection that sends any other (1.18: "unsupported startup parameter"), so the rest are
+# set by one statement right after connecting (in session pooling, PgBouncer's DISCARD ALL
+# undoes them when the API lets the connection go, and the next client sets its own).
+_STARTUP = ("application_name", "timezone")
+
+
+def startup_parameters(values: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if k in _STARTUP}
+
+
+def set_statement(values: dict[str, str]) -> str:
+    """One statement that sets the session's other settings (values are the operator's)."""
+    calls = [
+        f"set_config('{k}', '{v.replace(chr(39), chr(39) * 2)}', false)"
+        for k, v in values.items()
+        if k not in _STARTUP
+    ]
+    return "SELECT " + ", ".join(calls) if calls else ""
+
+
+def make_engine(
+    settings: Settings, url: str | None = None, connect_timeout_s: float = 10, **overrides: Any
+) -> AsyncEngine:
     """The engine of ``url`` (the primary when None) with the API's session settings."""
+    values = server_settings(settings)
     kwargs: dict[str, Any] = {
         "pool_size": settings.pool_size,
         "max_overflow": 0,
         "pool_timeout": settings.pool_timeout_s,
         "pool_pre_ping": True,
-        "connect_args": {"server_settings": server_settings(settings), "timeout": 10},
+        "connect_args": {
+            "server_settings": startup_parameters(values),
+            "timeout": connect_timeout_s,
+        },
     }
     kwargs.update(overrides)
-    return create_async_engine(async_url(url or settings.effective_database_url), **kwargs)
+    engine = create_async_engine(async_url(url or settings.effective_database_url), **kwargs)
+    statement = set_statement(values)
+    if statement:
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(statement)
+            cursor.close()
+
+    return engine
 
 
 class PoolExhausted(Exception):
@@ -166,8 +203,8 @@ class Endpoint:
 
     @classmethod
     def of_replica(cls, replica: Replica, settings: Settings) -> Endpoint:
-        connect = {"server_settings": server_settings(settings), "timeout": _REPLICA_CONNECT_S}
-        return cls(make_engine(settings, replica.url, connect_args=connect), settings, replica)
+        engine = make_engine(settings, replica.url, connect_timeout_s=_REPLICA_CONNECT_S)
+        return cls(engine, settings, replica)
 
     async def reads(self) -> asyncpg.Pool:
         return self._reads or await self._pool(
@@ -185,12 +222,20 @@ class Endpoint:
         async with self._lock:
             pool: asyncpg.Pool | None = getattr(self, name)
             if pool is None:
+                values = {**server_settings(self.settings), **session}
+                statement = set_statement(values)
+
+                async def configure(conn: asyncpg.Connection) -> None:
+                    if statement:
+                        await conn.execute(statement)
+
                 pool = await asyncpg.create_pool(
                     asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
                     min_size=0,
                     max_size=size,
                     max_inactive_connection_lifetime=60,
-                    server_settings={**server_settings(self.settings), **session},
+                    server_settings=startup_parameters(values),
+                    init=configure,
                     timeout=10 if self.replica is None else _REPLICA_CONNECT_S,
                     reset=_session_unchanged,
                 )
