@@ -162,14 +162,15 @@ def wait_until_ready(api: Api, within_s: float = 30.0) -> None:
     raise RuntimeError(f"/readyz not ready in {within_s:.0f} s:\n{api.output()}")
 
 
-@contextmanager
-def running_api(target: Cluster | str, log_dir: Path, **env: str) -> Iterator[Api]:
-    """``syria-events serve`` on a free port, ready, for a cluster or a database URL; rate
-    limits off unless ``env`` sets them."""
-    port = free_port()
+def start_api(
+    target: Cluster | str, log_dir: Path, env: dict[str, str], port: int | None = None
+) -> Api:
+    """``syria-events serve`` started (not yet ready) on ``port`` or a free one, for a cluster
+    or a database URL; rate limits off unless ``env`` sets them."""
+    port = port or free_port()
     limits_off = {"SE_RATE_LIMIT_ANON_PER_MIN": "0", "SE_RATE_LIMIT_KEY_PER_MIN": "0"}
     log = log_dir / f"api-{port}.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [str(CLI), "serve", "--port", str(port)],
             cwd=ROOT,
@@ -181,12 +182,18 @@ def running_api(target: Cluster | str, log_dir: Path, **env: str) -> Iterator[Ap
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    api = Api(proc, f"http://127.0.0.1:{port}", log)
+    return Api(proc, f"http://127.0.0.1:{port}", log)
+
+
+@contextmanager
+def running_api(target: Cluster | str, log_dir: Path, **env: str) -> Iterator[Api]:
+    """``start_api``, ready; stopped on exit."""
+    api = start_api(target, log_dir, env)
     try:
         wait_until_ready(api)
         yield api
     finally:
-        stop(proc, within_s=15)
+        stop(api.proc, within_s=15)
 
 
 def stop(proc: subprocess.Popen[bytes], within_s: float) -> None:
