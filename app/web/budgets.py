@@ -13,7 +13,7 @@ A light request (a page, one object, ``/readyz``) draws on no budget. Heavy work
 So heavy work never holds more than its caps' worth of database connections, and every other
 request finds the pool as if nothing heavy were running. A client is its API key when it
 sends one (by the key's digest, as the rate limiter counts it), else its address.
-Budgets are per process, as rate limits are.
+Budgets are per process (rate limits may be shared through Redis; budgets are not).
 """
 
 from __future__ import annotations
