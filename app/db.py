@@ -172,9 +172,9 @@ def make_engine(
 
         @event.listens_for(engine.sync_engine, "connect")
         def _configure(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(statement)
-            cursor.close()
+            # On the asyncpg connection itself, outside the transaction SQLAlchemy's adapter
+            # would open (whose rollback would undo the settings).
+            dbapi_connection.run_async(lambda conn: conn.execute(statement))
 
     return engine
 
