@@ -74,12 +74,14 @@ pytest: db-start assets chromium gdal servers
 test: lint typecheck pytest
 
 # Read path on 200k generated events, then geoparsing quality and speed on the labelled set,
-# then this API beside tipg and the floor on the same events (one load serves both).
+# then this API beside tipg and the floor on the same events (one load serves both), then the
+# scaled-out topology under load (its own clusters), then the sizes measured so far side by side.
 EVENTS ?= 200000
-bench: migrate wrk
+bench: migrate wrk servers
 	$(BIN)/python -m bench.run --events $(EVENTS)
 	$(BIN)/python -m bench.geoparse.run
 	$(BIN)/python -m bench.compare --events $(EVENTS)
+	$(BIN)/python -m bench.topology --events $(EVENTS)
 	$(BIN)/python -m bench.scale
 
 # This API, tipg (its own venv: bench/.venv-tipg from bench/tipg/requirements.txt) and a
