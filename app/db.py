@@ -199,6 +199,7 @@ class Endpoint:
         self.replica = replica
         self._exports: asyncpg.Pool | None = None
         self._reads: asyncpg.Pool | None = None
+        self._probe: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -242,6 +243,27 @@ class Endpoint:
                 setattr(self, name, pool)
             return pool
 
+    async def probe(self, sql: str) -> Any:
+        """One value from the server on a connection of the checks' own (never a pooled one:
+        a check that times out must not hand a connection on mid-statement); a failure
+        closes it, and the next check connects afresh."""
+        try:
+            if self._probe is None or self._probe.is_closed():
+                values = server_settings(self.settings)
+                self._probe = await asyncpg.connect(
+                    asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
+                    timeout=_REPLICA_CONNECT_S,
+                    server_settings=startup_parameters(values),
+                )
+            return await self._probe.fetchval(sql, timeout=_REPLICA_CONNECT_S)
+        except BaseException:
+            if self._probe is not None:
+                self._probe.terminate()
+                self._probe = None
+            if self.replica is not None:
+                await self.expire()
+            raise
+
     async def expire(self) -> None:
         """Forget the pools' connections (their server went away): the next use connects."""
         for pool in (self._exports, self._reads):
@@ -249,6 +271,8 @@ class Endpoint:
                 await pool.expire_connections()
 
     async def dispose(self) -> None:
+        if self._probe is not None:
+            await self._probe.close()
         for pool in (self._exports, self._reads):
             if pool is not None:
                 await pool.close()
@@ -370,22 +394,15 @@ class Database:
 
     async def check_replicas(self) -> None:
         async def primary_lsn() -> int:
-            return await self.commit_lsn()
+            return parse_lsn(await self.primary.probe(_PRIMARY_LSN))
 
         async def replayed(replica: Replica) -> int:
-            endpoint = self._on_replica[id(replica)]
-            try:
-                pool = await endpoint.reads()
-                async with pool.acquire() as conn:
-                    value = await conn.fetchval(_REPLAYED_LSN)
-            except BaseException:
-                await endpoint.expire()
-                raise
+            value = await self._on_replica[id(replica)].probe(_REPLAYED_LSN)
             if value is None:
                 raise RuntimeError("no replay position yet")
             return parse_lsn(value)
 
-        await check_once(self.replicas, primary_lsn, replayed, _REPLICA_CONNECT_S)
+        await check_once(self.replicas, primary_lsn, replayed)
 
     async def dispose(self) -> None:
         for endpoint in (self.primary, *self._on_replica.values()):

@@ -18,7 +18,6 @@ upper bound with the check interval as its resolution.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -74,7 +73,15 @@ def replica_failure(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        # InternalClientError: a connection the server dropped mid-statement may come back
+        # from the pool in the state that statement left (seen while a standby shut down).
+        if isinstance(
+            current,
+            OSError
+            | asyncpg.InterfaceError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.InternalClientError,
+        ):
             return True
         if isinstance(current, asyncpg.PostgresError) and current.sqlstate in _GONE:
             return True
@@ -192,18 +199,17 @@ async def check_once(
     replicas: ReplicaSet,
     primary_lsn: Callable[[], Any],
     replayed_lsn: Callable[[Replica], Any],
-    timeout_s: float,
 ) -> None:
+    """One round of checks. The probes bound their own time (asyncpg's timeouts cancel a
+    statement cleanly; cancelling a pooled connection's task could hand it on mid-query)."""
     try:
-        async with asyncio.timeout(timeout_s):
-            at, lsn = time.monotonic(), int(await primary_lsn())
+        at, lsn = time.monotonic(), int(await primary_lsn())
     except Exception as exc:  # the primary's own troubles are /readyz's to report
         log.debug("replica check skipped: primary unreachable (%s)", _describe(exc))
         return
     for replica in replicas.replicas:
         try:
-            async with asyncio.timeout(timeout_s):
-                replayed: int | None = int(await replayed_lsn(replica))
+            replayed: int | None = int(await replayed_lsn(replica))
             error = None
         except Exception as exc:  # a replica that cannot answer is down, whatever the cause
             replayed, error = None, _describe(exc)

@@ -99,27 +99,29 @@ def throughput(topo: Topology, seconds: int, log: Any) -> dict[str, Any]:
 
 
 async def _writes(topo: Topology, key: str, stop_at: float) -> int:
+    """Events written through both API processes (to the primary), paced at WRITES_PER_S."""
     headers = {"Authorization": f"Bearer {key}"}
     written = 0
-    async with httpx.AsyncClient(base_url=topo.apis[0].base_url, timeout=30) as client:
+    clients = [httpx.AsyncClient(base_url=api.base_url, timeout=30) for api in topo.apis]
 
-        async def one(n: int) -> None:
-            nonlocal written
-            body = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [36.2 + n % 100 / 1000, 35.1]},
-                "properties": {
-                    "event_date": "2024-06-01",
-                    "event_type": "Battles",
-                    "sub_event_type": "Armed clash",
-                    "status": "published",
-                    "description": f"lag probe {n}",
-                },
-            }
-            response = await client.post("/events", json=body, headers=headers)
-            response.raise_for_status()
-            written += 1
+    async def one(n: int) -> None:
+        nonlocal written
+        body = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [36.2 + n % 100 / 1000, 35.1]},
+            "properties": {
+                "event_date": "2024-06-01",
+                "event_type": "Battles",
+                "sub_event_type": "Armed clash",
+                "status": "published",
+                "description": f"lag probe {n}",
+            },
+        }
+        response = await clients[n % len(clients)].post("/events", json=body, headers=headers)
+        response.raise_for_status()
+        written += 1
 
+    try:
         started, n, pending = time.monotonic(), 0, set()
         while time.monotonic() < stop_at:
             # Paced: the n-th write starts at n / WRITES_PER_S seconds.
@@ -128,6 +130,9 @@ async def _writes(topo: Topology, key: str, stop_at: float) -> int:
             pending = {t for t in pending if not t.done()}
             n += 1
         await asyncio.gather(*pending)
+    finally:
+        for client in clients:
+            await client.aclose()
     return written
 
 

@@ -88,6 +88,7 @@ def test_which_errors_send_a_read_elsewhere() -> None:
     assert replica_failure(asyncpg.ConnectionDoesNotExistError("closed"))
     assert replica_failure(asyncpg.CannotConnectNowError("starting up"))
     assert replica_failure(asyncpg.AdminShutdownError("terminating"))
+    assert replica_failure(asyncpg.InternalClientError("another operation is in progress"))
     wrapped = RuntimeError("outer")
     wrapped.__cause__ = asyncpg.AdminShutdownError("terminating")
     assert replica_failure(wrapped)

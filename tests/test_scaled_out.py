@@ -255,4 +255,5 @@ def test_a_stopped_replica_costs_no_failed_request(topo: Topology) -> None:
         for thread in readers:
             thread.join()
     assert len(statuses) > 50
-    assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+    logs = "\n".join(api.output()[-6000:] for api in topo.apis)
+    assert set(statuses) == {200}, ({s: statuses.count(s) for s in set(statuses)}, logs)
