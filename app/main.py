@@ -56,6 +56,8 @@ bilingual (Arabic/English) gazetteer.
 
 EXPOSED_HEADERS = (
     "ETag",
+    "Last-Modified",
+    "Cache-Control",
     "Location",
     "Link",
     "Retry-After",
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                         await task
             if app.state.geoparse_pool is not None:
                 await app.state.geoparse_pool.close()
+            await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()
 
@@ -158,7 +161,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added last, so outermost: a refused request costs neither its body nor the database.
     app.state.rate_limiter = RateLimiter(
-        anon_per_min=settings.rate_limit_anon_per_min, key_per_min=settings.rate_limit_key_per_min
+        anon_per_min=settings.rate_limit_anon_per_min,
+        key_per_min=settings.rate_limit_key_per_min,
+        storage=settings.rate_limit_storage,
     )
     app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
     if settings.cors_origins:
@@ -173,6 +178,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 "Content-Type",
                 "If-Match",
                 "If-None-Match",
+                "If-Modified-Since",
                 "Idempotency-Key",
                 "Commit-LSN",
             ],

@@ -101,6 +101,30 @@ async def test_lists_answer_the_same(
     _same(await fast.get(next_url), await full.get(next_url))
 
 
+async def test_revalidations_answer_the_same(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient], events: list[str]
+) -> None:
+    fast, full = both
+    for path in ("/events?limit=5", "/events?f=csv&limit=4", "/collections/events/items?limit=5"):
+        read = await full.get(path)
+        tag, stamp = read.headers["etag"], read.headers["last-modified"]
+        for headers, status in (
+            ({"If-None-Match": tag}, 304),
+            ({"If-None-Match": 'W/"other"'}, 200),
+            ({"If-Modified-Since": stamp}, 304),
+            ({"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 200),
+            ({"If-None-Match": 'W/"other"', "If-Modified-Since": stamp}, 200),  # the tag decides
+        ):
+            answers = await fast.get(path, headers=headers), await full.get(path, headers=headers)
+            assert answers[0].status_code == status, (path, headers)
+            _same(*answers)
+        assert answers[0].headers["etag"] == tag
+    export = await full.get("/events?f=ndjson")
+    headers = {"If-None-Match": export.headers["etag"]}
+    _same(await fast.get("/events?f=ndjson", headers=headers),
+          await full.get("/events?f=ndjson", headers=headers))  # fmt: skip
+
+
 async def test_single_events_answer_the_same(
     both: tuple[httpx.AsyncClient, httpx.AsyncClient], events: list[str]
 ) -> None:

@@ -12,6 +12,7 @@ from asyncpg import Record
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.caching.repository import VERSION_COLUMNS, VERSION_SOURCE, DataVersion, split_version
 from app.db import Reader, positional
 from app.events.filters import EventFilters, Page
 from app.events.sql import (
@@ -135,6 +136,7 @@ def _page_sql(
     extra_limit: int,
     *,
     keyset: bool = True,
+    versioned: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     where, params = where_clause(f, place)
     if page.after is not None:
@@ -146,12 +148,15 @@ def _page_sql(
         params["limit"] = page.limit + extra_limit
     source, actors = _source(f, params)
     keys = "e.id AS _id, e.event_date AS _date, " if keyset else ""
-    sql = (
-        f"SELECT {keys}{select}"
-        f" FROM (SELECT e.* FROM {source} WHERE {where}"
-        f" ORDER BY e.event_date DESC, e.id DESC{limit}) e {actors}"
-        " ORDER BY e.event_date DESC, e.id DESC"
+    rows = (
+        f"(SELECT e.* FROM {source} WHERE {where} ORDER BY e.event_date DESC, e.id DESC{limit}) e"
     )
+    if versioned:
+        # The data version this statement's snapshot sees (app/caching), first in the FROM and
+        # joined to the page: on every row, and on the one row of NULLs an empty page is.
+        rows = f"{VERSION_SOURCE} LEFT JOIN {rows} ON true"
+        select += f", {VERSION_COLUMNS}"
+    sql = f"SELECT {keys}{select} FROM {rows} {actors} ORDER BY e.event_date DESC, e.id DESC"
     return sql, params
 
 
@@ -172,17 +177,21 @@ def _source(f: EventFilters, params: dict[str, Any]) -> tuple[str, str]:
     return HISTORICAL_SOURCE, ACTORS_HISTORICAL
 
 
-def page_query(f: EventFilters, place: PlaceRef | None, page: Page) -> tuple[str, dict[str, Any]]:
+def page_query(
+    f: EventFilters, place: PlaceRef | None, page: Page, *, versioned: bool = False
+) -> tuple[str, dict[str, Any]]:
     """One page of Feature JSON (``feature``) after the keyset columns, plus one row to know
-    whether a next page exists."""
-    return _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1)
+    whether a next page exists; with ``versioned``, the data version on every row."""
+    return _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1, versioned=versioned)
 
 
 async def fetch_features(
     reader: Reader, f: EventFilters, place: PlaceRef | None, page: Page
-) -> list[Record]:
-    """One page (plus one row, to know whether a next page exists) of Feature JSON."""
-    return await reader.fetch(*page_query(f, place, page))
+) -> tuple[list[Record], DataVersion]:
+    """One page (plus one row, to know whether a next page exists) of Feature JSON, and the
+    data version its snapshot saw (app/caching: read in the same statement, it costs no
+    round trip and is of exactly the rows read)."""
+    return split_version(await reader.fetch(*page_query(f, place, page, versioned=True)))
 
 
 async def fetch_csv_rows(

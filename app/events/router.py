@@ -28,7 +28,15 @@ from app.events.sql import CSV_SELECT
 from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
 from app.web.budgets import counting
-from app.web.conditional import none_match
+from app.web.conditional import (
+    NO_STORE,
+    VARY,
+    VARY_ACCEPT,
+    CachedRead,
+    cache_control,
+    none_match,
+    not_modified,
+)
 from app.web.exports import export_response
 from app.web.fastpath import read_of
 from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
@@ -55,6 +63,7 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
     },
+    304: {"description": "Not modified (If-None-Match, or If-Modified-Since without it)"},
     **PROBLEM_RESPONSES,
 }
 
@@ -77,35 +86,47 @@ async def respond_with_events(
     columns, select = (
         (ACLED_COLUMNS, ACLED_SELECT) if fmt is Format.acled else (CSV_COLUMNS, CSV_SELECT)
     )
+    read = CachedRead.of(request, fmt.value, principal)
     if export and page.limit is None and page.after is None:
         check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
-        place = await service.check_export(
-            db=db, filters=filters, principal=principal, place_in_path=place_in_path
+        checked = await service.check_export(
+            db=db, filters=filters, read=read, principal=principal, place_in_path=place_in_path
         )
+        # Validators (a sync script's 304 costs nothing), but no cache keeps hundreds of MB.
+        cache = checked.validators.headers(NO_STORE, VARY_ACCEPT)
+        if checked.validators.current:
+            return not_modified(cache)
         produce = partial(
             service.export_events,
             db=db,
             filters=filters,
-            place=place,
+            place=checked.body,
             csv_select=select if tabular else None,
         )
         return export_response(
             request,
             produce,
             media_type=media,
-            headers=_disposition(fmt),
+            headers={**_disposition(fmt), **cache},
             head=csv_text(columns, []).encode() if tabular else b"",
         )
     async with counting(request, page.count):
-        result = await service.list_events(
+        listed = await service.list_events(
             db=db,
             filters=filters,
             page=page,
             csv=tabular,
+            read=read,
             principal=principal,
             place_in_path=place_in_path is not None,
             csv_select=select,
         )
+    cache = listed.validators.headers(
+        cache_control(principal, settings.cache_max_age_s), VARY_ACCEPT
+    )
+    result = listed.body
+    if result is None:
+        return not_modified(cache)
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
     if fmt is Format.geojson:
         links = [{"href": url_with(request), "rel": "self", "type": media}]
@@ -114,8 +135,8 @@ async def respond_with_events(
         content = feature_collection(
             [r["feature"] for r in result.rows], links, result.number_matched
         )
-        return Response(content, media_type=media)
-    headers = _disposition(fmt)
+        return Response(content, media_type=media, headers=cache)
+    headers = {**_disposition(fmt), **cache}
     if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
     if result.number_matched is not None:
@@ -174,6 +195,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_class=GeoJSONResponse,
 )
 async def get_event(
+    request: Request,
     db: DatabaseDep,
     principal: MaybePrincipal,
     event_id: EventId,
@@ -187,9 +209,16 @@ async def get_event(
     feature, version = await service.get_event(
         db=db, public_id=event_id, principal=principal, as_of=when
     )
-    headers = {"ETag": etag(version, feature)}
+    max_age = request.app.state.settings.cache_max_age_s
+    # No Last-Modified: the event's updated_at does not move when a place it names is
+    # renamed, and an If-Modified-Since would then keep the old name (the ETag does not).
+    headers = {
+        "ETag": etag(version, feature),
+        "Cache-Control": cache_control(principal, max_age),
+        "Vary": VARY,
+    }
     if when is None and none_match(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
+        return not_modified(headers)
     return GeoJSONResponse(feature, headers=headers)
 
 
@@ -349,6 +378,7 @@ __all__ = ["EventFeatureCollection", "respond_with_events", "router"]
 
 async def _anonymous_detail(request: Request, db: Database) -> Response:
     return await get_event(
+        request,
         db,
         None,
         request.path_params["event_id"],

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from app.auth.service import Principal
+from app.caching.service import Revalidated, revalidate
 from app.db import Database, Reader
 from app.errors import Gone, InvalidParameter, NotFound
 from app.events import policy, repository
 from app.events.filters import CURSOR_KIND, EventFilters, Page
 from app.events.repository import PlaceRef
 from app.events.sql import CSV_SELECT
+from app.web.conditional import CachedRead
 from app.web.cursor import encode_cursor
 
 
@@ -52,35 +54,50 @@ async def list_events(
     filters: EventFilters,
     page: Page,
     csv: bool,
+    read: CachedRead,
     principal: Principal | None = None,
     place_in_path: bool = False,
     csv_select: str = CSV_SELECT,
-) -> EventPage:
+) -> Revalidated[EventPage]:
     """One page of events, as Feature JSON strings or CSV rows (our columns, or those of
-    ``csv_select``), newest first."""
+    ``csv_select``), newest first; none when the client's copy is current.
+
+    A page of Features is tagged with the version its own statement read; the version is read
+    first only to answer a revalidation (and for CSV pages, whose rows are positional)."""
     policy.restrict_drafts(filters, principal)
     reader = db.reader
+    validators = await revalidate(reader, read) if read.conditional or csv else None
+    if validators is not None and validators.current:
+        return Revalidated(validators)
     place = await resolve_place(reader, filters, from_path=place_in_path)
     if csv:
         found = await repository.fetch_csv_rows(reader, filters, place, page, csv_select)
     else:
-        found = await repository.fetch_features(reader, filters, place, page)
+        found, version = await repository.fetch_features(reader, filters, place, page)
+        validators = read.validators(version.changes, version.last_change)
+    assert validators is not None
     rows, next_cursor = _split_page(found, page)
     matched = await repository.count(reader, filters, place) if page.count else None
-    return EventPage(rows, next_cursor, matched)
+    return Revalidated(validators, EventPage(rows, next_cursor, matched))
 
 
 async def check_export(
     *,
     db: Database,
     filters: EventFilters,
+    read: CachedRead,
     principal: Principal | None = None,
     place_in_path: str | None = None,
-) -> PlaceRef | None:
-    """Validate what needs the database before a stream starts and a 200 is sent; the
-    place the filters name."""
+) -> Revalidated[PlaceRef | None]:
+    """Validate what needs the database before a stream starts and a 200 is sent: the
+    place the filters name, and the validators (the export is not made when current)."""
     policy.restrict_drafts(filters, principal)
-    return await resolve_place(db.reader, filters, from_path=place_in_path is not None)
+    reader = db.reader
+    validators = await revalidate(reader, read)
+    if validators.current:
+        return Revalidated(validators)
+    place = await resolve_place(reader, filters, from_path=place_in_path is not None)
+    return Revalidated(validators, place)
 
 
 async def export_events(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
@@ -32,6 +32,14 @@ from app.ogc.schemas import (
     Queryables,
 )
 from app.web.budgets import counting
+from app.web.conditional import (
+    VARY,
+    VARY_ACCEPT,
+    CachedRead,
+    cache_control,
+    none_match,
+    not_modified,
+)
 from app.web.fastpath import read_of
 from app.web.links import absolute
 from app.web.querydoc import documented
@@ -148,10 +156,21 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     fmt = params.items_format(request, EVENTS)
     filters, page = params.event_items(request)
     async with counting(request, page.count):
-        result = await service.event_items(
-            db=db, filters=filters, page=page, csv=fmt == "csv", principal=principal
+        listed = await service.event_items(
+            db=db,
+            filters=filters,
+            page=page,
+            csv=fmt == "csv",
+            read=CachedRead.of(request, fmt, principal),
+            principal=principal,
         )
-    return responses.items(request, EVENTS, fmt, result)
+    max_age = request.app.state.settings.cache_max_age_s
+    cache = listed.validators.headers(cache_control(principal, max_age), VARY_ACCEPT)
+    if listed.body is None:
+        return not_modified(cache)
+    response = responses.items(request, EVENTS, fmt, listed.body)
+    response.headers.update(cache)
+    return response
 
 
 @router.get(
@@ -183,7 +202,11 @@ async def place_items(request: Request, db: DatabaseDep) -> Response:
     summary="One event (OGC API - Features item)",
     response_model=EventItem,
     response_class=GeoJSONResponse,
-    responses={**PROBLEM_RESPONSES, 410: problem_response("The event was retracted or merged")},
+    responses={
+        **PROBLEM_RESPONSES,
+        304: {"description": "Not modified (If-None-Match)"},
+        410: problem_response("The event was retracted or merged"),
+    },
 )
 async def event_item(
     request: Request,
@@ -191,10 +214,19 @@ async def event_item(
     principal: MaybePrincipal,
     featureId: FeatureId,  # OGC API - Features spells it so,
     _query: ItemQuery,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """An event with its places, reports (quotes) and actors, as `GET /events/{id}`."""
     feature, tag = await service.event_item(db=db, feature_id=featureId, principal=principal)
-    return responses.item(request, EVENTS, feature, {"ETag": tag})
+    max_age = request.app.state.settings.cache_max_age_s
+    headers = {
+        "ETag": tag,
+        "Cache-Control": cache_control(principal, max_age),
+        "Vary": VARY,
+    }
+    if none_match(if_none_match, tag):
+        return not_modified(headers)
+    return responses.item(request, EVENTS, feature, headers)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from app.auth.service import Principal
+from app.caching.service import Revalidated, revalidate
 from app.db import Database
 from app.events import policy
 from app.events import repository as events_repository
@@ -34,6 +35,7 @@ from app.events.filters import EventFilters, Page
 from app.ogc import repository
 from app.ogc.documents import Extent
 from app.places import service as places_service
+from app.web.conditional import CachedRead
 from app.web.cursor import encode_cursor
 from app.web.params import BBox
 
@@ -65,15 +67,31 @@ def _split(rows: list[Any], limit: int) -> tuple[list[Any], Any | None]:
 
 
 async def event_items(
-    *, db: Database, filters: EventFilters, page: Page, csv: bool, principal: Principal | None
-) -> ItemsPage:
-    """A page of events (Feature JSON or CSV rows), newest first, as GET /events pages."""
+    *,
+    db: Database,
+    filters: EventFilters,
+    page: Page,
+    csv: bool,
+    read: CachedRead,
+    principal: Principal | None,
+) -> Revalidated[ItemsPage]:
+    """A page of events (Feature JSON or CSV rows), newest first, as GET /events pages; none
+    when the client's copy is current."""
     assert page.limit is not None
     policy.restrict_drafts(filters, principal)
     reader = db.reader
+    # As GET /events: a page of Features carries the version its own statement read.
+    validators = await revalidate(reader, read) if read.conditional or csv else None
+    if validators is not None and validators.current:
+        return Revalidated(validators)
     place = await events_service.resolve_place(reader, filters)
-    fetch = events_repository.fetch_csv_rows if csv else events_repository.fetch_features
-    rows, last = _split(await fetch(reader, filters, place, page), page.limit)
+    if csv:
+        found = await events_repository.fetch_csv_rows(reader, filters, place, page)
+    else:
+        found, version = await events_repository.fetch_features(reader, filters, place, page)
+        validators = read.validators(version.changes, version.last_change)
+    assert validators is not None
+    rows, last = _split(found, page.limit)
     next_cursor = _event_cursor(last) if last is not None else None
     prev_cursor = None
     if page.after is not None:
@@ -91,7 +109,8 @@ async def event_items(
         matched = await reader.fetchval_within(
             COUNT_BUDGET_MS, *events_repository.count_query(filters, place)
         )
-    return ItemsPage(rows, next_cursor, page.after is not None, prev_cursor, matched)
+    items = ItemsPage(rows, next_cursor, page.after is not None, prev_cursor, matched)
+    return Revalidated(validators, items)
 
 
 def _event_cursor(row: Any) -> str:

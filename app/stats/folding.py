@@ -5,6 +5,9 @@ deltas are still pending, so a backlog costs reads time but never exactness. A t
 API process folds the backlog every ``SE_ROLLUP_FOLD_S`` seconds (one fold at a time across
 processes: an advisory lock), and a bulk load or import folds its own before it returns.
 Measured on 50,000 bench events: 216,000 deltas folded in 3.0 s (14 µs each).
+
+The same task prunes ``data_changes`` (the data version of HTTP caching, app/caching): the rows
+of committed writes folded into one, which leaves the version as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from app.caching import service as caching
 from app.db import Database
 from app.stats import rollup_repository
 
@@ -34,13 +38,14 @@ async def fold_backlog(db: Database) -> int:
 
 
 async def keep_folded(db: Database, every_s: float) -> None:
-    """Fold the backlog every ``every_s`` seconds, for as long as the process serves; a
-    failure (the database away for a while: statistics stay exact) is logged once, not on
-    every try, until a fold succeeds again."""
+    """Fold the backlog and prune the data version's rows every ``every_s`` seconds, for as
+    long as the process serves; a failure (the database away for a while: statistics and
+    validators stay exact) is logged once, not on every try, until a fold succeeds again."""
     failing = False
     while True:
         try:
             await fold_backlog(db)
+            await caching.prune(db)
         except Exception:
             if not failing:
                 log.warning("roll-up fold failed; retrying every %.0f s", every_s, exc_info=True)

@@ -8,12 +8,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
+from app.auth.service import Principal
 from app.db import DatabaseDep
 from app.events.filters import parse_filters
 from app.events.schemas import FilterQuery
 from app.stats import service
 from app.stats.schemas import Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
 from app.web.budgets import dashboard_slot
+from app.web.conditional import (
+    VARY,
+    VARY_ACCEPT,
+    CachedRead,
+    Validators,
+    cache_control,
+    not_modified,
+)
 from app.web.querydoc import documented
 from app.web.render import csv_text
 from app.web.responses import GeoJSONResponse, RawJSONResponse
@@ -23,11 +32,15 @@ from app.web.schemas import PROBLEM_RESPONSES
 router = APIRouter(tags=["statistics"], dependencies=[Depends(dashboard_slot)])
 
 CSV = "text/csv; charset=utf-8"
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match, or If-Modified-Since without it)"}
+}
 TIMESERIES_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Counts per period (and group); or CSV rows with `f=csv`",
         "content": {"text/csv": {"schema": {"type": "string"}}},
     },
+    **NOT_MODIFIED,
     **PROBLEM_RESPONSES,
 }
 
@@ -50,7 +63,7 @@ async def get_timeseries(
     Every period from the first to the last is present, with zeros: those of `datetime` when
     both its ends are given, else from the first to the last matching event."""
     csv = query.f == "csv" or (query.f is None and "text/csv" in request.headers.get("accept", ""))
-    result = await service.timeseries(
+    series = await service.timeseries(
         db=db,
         filters=parse_filters(request),
         principal=principal,
@@ -58,15 +71,20 @@ async def get_timeseries(
         group_by=query.group_by,
         top=query.top,
         csv=csv,
+        read=CachedRead.of(request, "csv" if csv else "json", principal),
     )
+    cache = _cache(request, principal, series.validators, VARY_ACCEPT)
+    result = series.body
+    if result is None:
+        return not_modified(cache)
     if isinstance(result, str):
-        return RawJSONResponse(result)
+        return RawJSONResponse(result, headers=cache)
     columns = ("period", "group", "count", "fatalities") if query.group_by else ("period",
                "count", "fatalities")  # fmt: skip
     return Response(
         csv_text(columns, result),
         media_type=CSV,
-        headers={"Content-Disposition": 'attachment; filename="timeseries.csv"'},
+        headers={"Content-Disposition": 'attachment; filename="timeseries.csv"', **cache},
     )
 
 
@@ -75,14 +93,22 @@ async def get_timeseries(
     summary="Events and fatalities by governorate and type",
     response_model=Summary,
     response_class=RawJSONResponse,
-    responses=PROBLEM_RESPONSES,
+    responses={**NOT_MODIFIED, **PROBLEM_RESPONSES},
     openapi_extra=documented(FilterQuery),
 )
 async def get_summary(request: Request, db: DatabaseDep, principal: MaybePrincipal) -> Response:
     """Counts and fatalities of the events matching every filter of `GET /events`: in all,
     per governorate and per ACLED event type."""
-    doc = await service.summary(db=db, filters=parse_filters(request), principal=principal)
-    return RawJSONResponse(doc)
+    doc = await service.summary(
+        db=db,
+        filters=parse_filters(request),
+        principal=principal,
+        read=CachedRead.of(request, "json", principal),
+    )
+    cache = _cache(request, principal, doc.validators, VARY)
+    if doc.body is None:
+        return not_modified(cache)
+    return RawJSONResponse(doc.body, headers=cache)
 
 
 @router.get(
@@ -90,7 +116,7 @@ async def get_summary(request: Request, db: DatabaseDep, principal: MaybePrincip
     summary="Events and fatalities on a grid",
     response_model=Grid,
     response_class=GeoJSONResponse,
-    responses=PROBLEM_RESPONSES,
+    responses={**NOT_MODIFIED, **PROBLEM_RESPONSES},
 )
 async def get_grid(
     request: Request,
@@ -106,5 +132,16 @@ async def get_grid(
         principal=principal,
         shape=query.shape,
         size_km=query.size_km,
+        read=CachedRead.of(request, "geojson", principal),
     )
-    return GeoJSONResponse(doc)
+    cache = _cache(request, principal, doc.validators, VARY)
+    if doc.body is None:
+        return not_modified(cache)
+    return GeoJSONResponse(doc.body, headers=cache)
+
+
+def _cache(
+    request: Request, principal: Principal | None, validators: Validators, vary: str
+) -> dict[str, str]:
+    max_age = request.app.state.settings.cache_max_age_s
+    return validators.headers(cache_control(principal, max_age), vary)

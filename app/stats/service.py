@@ -9,6 +9,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth.service import Principal
+from app.caching.service import Revalidated, revalidate
 from app.db import Database, Reader
 from app.errors import InvalidParameter
 from app.events import policy
@@ -20,6 +21,7 @@ from app.stats.grid import Shape
 from app.stats.periods import Interval, count_periods, truncate
 from app.stats.schemas import GroupBy
 from app.taxonomy import EVENT_TYPES, GOVERNORATES, SUB_EVENT_TYPES
+from app.web.conditional import CachedRead
 
 # Periods x groups of one time series: some 2 MB of JSON. A day-by-day series of 2011-2024
 # (5,100 periods) fits with up to 39 groups.
@@ -75,20 +77,26 @@ async def timeseries(
     group_by: GroupBy | None,
     top: int,
     csv: bool,
-) -> str | list[Row[Any]]:
+    read: CachedRead,
+) -> Revalidated[str | list[Row[Any]]]:
     """Events and fatalities per period (and group), empty periods as zeros: the JSON document,
-    or with ``csv`` its rows (period[, group], count, fatalities)."""
+    or with ``csv`` its rows (period[, group], count, fatalities); none when the client's copy
+    is current."""
     policy.restrict_drafts(filters, principal)
     group = group_by.value if group_by else None
     rolled = rollup_repository.covers(filters, group)
     async with db.read_connection() as conn:
-        place = await resolve_place(Reader.within(conn), filters)
+        reader = Reader.within(conn)
+        validators = await revalidate(reader, read)
+        if validators.current:
+            return Revalidated(validators)
+        place = await resolve_place(reader, filters)
         first, last = await _periods(conn, filters, place, rolled, interval, group_by, top)
         if rolled:
             ctes, params = rollup_repository.timeseries_ctes(filters, interval, group)
         else:
             ctes, params = repository.timeseries_ctes(filters, place, group)
-        return await repository.timeseries(
+        series = await repository.timeseries(
             conn,
             ctes,
             params,
@@ -99,19 +107,27 @@ async def timeseries(
             top=top,
             csv=csv,
         )
+    return Revalidated(validators, series)
 
 
-async def summary(*, db: Database, filters: EventFilters, principal: Principal | None) -> str:
-    """Events and fatalities in all, per governorate and per event type, as JSON."""
+async def summary(
+    *, db: Database, filters: EventFilters, principal: Principal | None, read: CachedRead
+) -> Revalidated[str]:
+    """Events and fatalities in all, per governorate and per event type, as JSON; none when
+    the client's copy is current."""
     policy.restrict_drafts(filters, principal)
     rolled = rollup_repository.covers(filters)
     async with db.read_connection() as conn:
+        reader = Reader.within(conn)
+        validators = await revalidate(reader, read)
+        if validators.current:
+            return Revalidated(validators)
         if rolled:
             ctes, params = rollup_repository.summary_ctes(filters)
         else:
-            place = await resolve_place(Reader.within(conn), filters)
+            place = await resolve_place(reader, filters)
             ctes, params = repository.summary_ctes(filters, place)
-        return await repository.summary(conn, ctes, params)
+        return Revalidated(validators, await repository.summary(conn, ctes, params))
 
 
 async def grid(
@@ -121,12 +137,17 @@ async def grid(
     principal: Principal | None,
     shape: Shape,
     size_km: float,
-) -> str:
+    read: CachedRead,
+) -> Revalidated[str]:
     """The cells of an equal-area grid that hold matching events, with their counts and
-    fatalities, as a GeoJSON FeatureCollection."""
+    fatalities, as a GeoJSON FeatureCollection; none when the client's copy is current."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(Reader.within(conn), filters)
+        reader = Reader.within(conn)
+        validators = await revalidate(reader, read)
+        if validators.current:
+            return Revalidated(validators)
+        place = await resolve_place(reader, filters)
         cells, doc = await repository.grid_json(
             conn, filters, place, shape=shape, size_km=size_km, max_cells=MAX_CELLS
         )
@@ -136,4 +157,4 @@ async def grid(
             f"{cells:,} cells hold events, more than {MAX_CELLS:,}: choose larger cells or "
             "narrow the filters (bbox, datetime)",
         )
-    return doc
+    return Revalidated(validators, doc)

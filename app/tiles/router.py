@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
@@ -16,7 +16,7 @@ from app.tiles import service
 from app.tiles.matrix import MAX_ZOOM, MIN_ZOOM, check_tile
 from app.tiles.schemas import TileJSON
 from app.web.budgets import dashboard_slot
-from app.web.conditional import none_match
+from app.web.conditional import VARY, CachedRead, cache_control, not_modified
 from app.web.links import absolute
 from app.web.querydoc import documented
 from app.web.schemas import PROBLEM_RESPONSES
@@ -29,10 +29,14 @@ MVT = "application/vnd.mapbox-vector-tile"
 # by the service's grid.
 MAX_INDEX = 2**MAX_ZOOM - 1
 TILE_HEADERS = {
-    "ETag": {"description": "a digest of the tile's bytes", "schema": {"type": "string"}},
+    "ETag": {
+        "description": "a weak validator of the data version and the tile's URL",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {"description": "the latest write to the data", "schema": {"type": "string"}},
     "Cache-Control": {
-        "description": "public tiles: `public, max-age=N` (SE_TILE_MAX_AGE_S, default 300); "
-        "tiles with drafts: `private, no-cache`",
+        "description": "anonymous requests: `public, max-age=N` (SE_TILE_MAX_AGE_S, default "
+        "300); with a key (drafts or not): `private, no-cache`",
         "schema": {"type": "string"},
     },
 }
@@ -43,7 +47,10 @@ TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "headers": TILE_HEADERS,
     },
     204: {"description": "No event matches in this tile", "headers": TILE_HEADERS},
-    304: {"description": "Not modified (If-None-Match)", "headers": TILE_HEADERS},
+    304: {
+        "description": "Not modified (If-None-Match, or If-Modified-Since without it)",
+        "headers": TILE_HEADERS,
+    },
     **PROBLEM_RESPONSES,
 }
 
@@ -66,23 +73,26 @@ async def get_tile(
     z: Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM, description="zoom (tile matrix)")],
     x: Annotated[int, Path(ge=0, le=MAX_INDEX, description="column, from the west")],
     y: Annotated[int, Path(ge=0, le=MAX_INDEX, description="row, from the north")],
-    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The events matching every filter (those of `GET /events`) in one WebMercatorQuad tile:
     points with their properties, or up to zoom 12 clusters with a `count`. 204 when none."""
     tile = check_tile(z, x, y)
     filters = parse_filters(request)
-    result = await service.get_tile(db=db, filters=filters, principal=principal, tile=tile)
+    result = await service.get_tile(
+        db=db,
+        filters=filters,
+        principal=principal,
+        tile=tile,
+        read=CachedRead.of(request, "mvt", principal),
+    )
+    # A key (drafts among the tile or not) makes it the caller's: no shared cache keeps it.
     max_age = request.app.state.settings.tile_max_age_s
-    headers = {
-        "ETag": result.etag,
-        "Cache-Control": "private, no-cache" if result.private else f"public, max-age={max_age}",
-    }
-    if none_match(if_none_match, result.etag):
-        return Response(status_code=304, headers=headers)
-    if not result.data:
+    headers = result.validators.headers(cache_control(principal, max_age), VARY)
+    if result.body is None:
+        return not_modified(headers)
+    if not result.body:
         return Response(status_code=204, headers=headers)
-    return MVTResponse(result.data, headers=headers)
+    return MVTResponse(result.body, headers=headers)
 
 
 @router.get(

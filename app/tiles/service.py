@@ -3,9 +3,8 @@ describes the tile set of a set of filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.auth.service import Principal
+from app.caching.service import Revalidated, revalidate
 from app.db import Database, Reader
 from app.events import policy
 from app.events.filters import EventFilters
@@ -13,7 +12,7 @@ from app.events.service import resolve_place
 from app.tiles import repository
 from app.tiles.matrix import MIN_ZOOM, TileIndex
 from app.tiles.schemas import TileJSON, VectorLayer
-from app.web.conditional import digest_etag
+from app.web.conditional import CachedRead
 
 # Up to this zoom a tile holds clusters (16 x 16 cells, see repository); from the next one, every
 # event. Measured on the 200k-event bench (README): the densest z=12 tile holds 5,800 events
@@ -44,25 +43,27 @@ EVENT_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Tile:
-    data: bytes
-    etag: str
-    # The answer depends on the caller's key (drafts), so no shared cache may keep it.
-    private: bool
-
-
 async def get_tile(
-    *, db: Database, filters: EventFilters, principal: Principal | None, tile: TileIndex
-) -> Tile:
-    """The matching events in a tile (up to ``CLUSTER_MAX_ZOOM``, their clusters), as MVT."""
+    *,
+    db: Database,
+    filters: EventFilters,
+    principal: Principal | None,
+    tile: TileIndex,
+    read: CachedRead,
+) -> Revalidated[bytes]:
+    """The matching events in a tile (up to ``CLUSTER_MAX_ZOOM``, their clusters), as MVT;
+    none when the client's copy is current."""
     policy.restrict_drafts(filters, principal)
     async with db.read_connection() as conn:
-        place = await resolve_place(Reader.within(conn), filters)
+        reader = Reader.within(conn)
+        validators = await revalidate(reader, read)
+        if validators.current:
+            return Revalidated(validators)
+        place = await resolve_place(reader, filters)
         data = await repository.fetch_tile(
             conn, filters, place, tile, clustered=tile.z <= CLUSTER_MAX_ZOOM
         )
-    return Tile(data, digest_etag(data), private="draft" in filters.statuses)
+    return Revalidated(validators, data)
 
 
 async def describe(

@@ -1,0 +1,1 @@
+"""HTTP caching of public reads: the data version, and the validators made from it."""
