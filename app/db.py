@@ -357,8 +357,9 @@ class Database:
         route = ROUTE.get()
         if route is None or not route.replica_ok or not self.replicas:
             return self.primary
-        replica = self.replicas.pick(route.min_lsn)
-        return self.primary if replica is None else self._on_replica[id(replica)]
+        if not route.picked:
+            route.chosen, route.picked = self.replicas.pick(route.min_lsn), True
+        return self.primary if route.chosen is None else self._on_replica[id(route.chosen)]
 
     @asynccontextmanager
     async def _watch(self, target: Endpoint) -> AsyncIterator[None]:

@@ -61,6 +61,10 @@ class ReadRoute:
     min_lsn: int = 0
     # Set when a replica failed under this request: the middleware answers it again.
     lost: bool = False
+    # The server chosen at the request's first read, kept for the rest of it: a validator
+    # and the body it stands for must come from the same server (None: the primary).
+    chosen: Replica | None = None
+    picked: bool = False
 
 
 ROUTE: ContextVar[ReadRoute | None] = ContextVar("read_route", default=None)
