@@ -201,15 +201,18 @@ def test_intentions_and_threats_are_not_events(
     assert [d.sub_event_type for d in drafts] == expected
 
 
-def test_near_spellings_in_english_need_a_place_of_their_governorate(
+def test_romanisation_variants_of_a_town_need_a_place_of_its_governorate(
     snapshot: Snapshot,
 ) -> None:
-    [fuzzy, idlib] = geoparse(snapshot, "Rebels entered Maaret al-Numaan near Idlib.").mentions
-    assert (fuzzy.match.text, fuzzy.place.id, fuzzy.method) == (
-        "Maaret al-Numaan",
-        "sy-maarat-al-numan",
-        "fuzzy",
+    [variant, hama] = geoparse(snapshot, "Rebels entered Kafar Zeita near Hama.").mentions
+    assert (variant.match.text, variant.place.id, variant.method) == (
+        "Kafar Zeita",
+        "sy-kafr-zeita",
+        "variant",
     )
-    assert fuzzy.confidence < idlib.confidence
-    # alone, a near-spelling links nothing: no other place supports it
-    assert geoparse(snapshot, "Rebels entered Maaret al-Numaan.").mentions == []
+    assert variant.confidence < hama.confidence
+    # alone, a variant spelling of a town links nothing: no other place supports it
+    assert geoparse(snapshot, "Rebels entered Kafar Zeita.").mentions == []
+    # a city's variant needs no support: "Maaret al-Numaan" is Maarat al-Numan
+    [city] = geoparse(snapshot, "Rebels entered Maaret al-Numaan.").mentions
+    assert (city.place.id, city.method) == ("sy-maarat-al-numan", "variant")

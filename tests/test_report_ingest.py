@@ -92,6 +92,31 @@ async def test_english_report_and_its_draft_events(client: httpx.AsyncClient) ->
 
 
 @pytest.mark.usefixtures("gazetteer")
+async def test_each_mention_says_why_it_won_or_lost(client: httpx.AsyncClient) -> None:
+    body = (
+        "BEIRUT (Reuters) - Air strikes hit the town of Mayadin in the eastern Deir ez-Zor "
+        "countryside on Sunday, the London-based monitor said. The Russian military's "
+        "reconciliation centre at Hmeimim air base said in a statement that its jets had "
+        "not flown.\nTags: Syria, Lattakia, Aleppo"
+    )
+    response = await client.post("/reports", json={"body": body})
+    assert response.status_code == 201, response.text
+    report = (await client.get(f"/reports/{response.json()['id']}")).json()
+    role = {m["text"]: (m["role"], m["focus_weight"]) for m in report["mentions"]}
+    assert role["BEIRUT"] == ("dateline", 0)  # abroad: no vote at all
+    assert role["Mayadin"][0] == "event" and role["Mayadin"][1] > 1
+    assert role["Hmeimim air base"][0] == "speaker"
+    assert role["Lattakia"] == ("tag", 0) and role["Aleppo"] == ("tag", 0)
+    scores = report["focus"]["scores"]
+    assert report["focus"]["governorate_pcode"] == scores[0]["governorate_pcode"] == "SY09"
+    assert [s["weight"] for s in scores] == sorted((s["weight"] for s in scores), reverse=True)
+    votes = sum(
+        m["focus_weight"] for m in report["mentions"] if m["place"]["governorate_pcode"] == "SY09"
+    )
+    assert scores[0]["weight"] == pytest.approx(votes, abs=0.01)
+
+
+@pytest.mark.usefixtures("gazetteer")
 async def test_the_same_report_twice_is_stored_once(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

@@ -28,9 +28,12 @@ async def test_report_shows_mentions_with_offsets_focus_and_events(
             end_offset=start + len(words),
             confidence=0.97,
             method="gazetteer",
+            role="event",
+            focus_weight=2.91,
         )
     )
     report.focus_place_id, report.focus_governorate_pcode = "sy-airport-test", "SY09"
+    report.focus_scores = {"SY06": 0.19, "SY09": 2.91}
     session.add(report)
     event = await add_event(
         session,
@@ -50,6 +53,14 @@ async def test_report_shows_mentions_with_offsets_focus_and_events(
     [mention] = body["mentions"]
     assert BODY[mention["start"] : mention["end"]] == mention["text"] == words
     assert mention["place"]["id"] == "sy-airport-test" and mention["confidence"] == 0.97
-    assert body["focus"] == {"place": mention["place"], "governorate_pcode": "SY09"}
+    assert (mention["role"], mention["focus_weight"]) == ("event", 2.91)
+    assert body["focus"] == {
+        "place": mention["place"],
+        "governorate_pcode": "SY09",
+        "scores": [
+            {"governorate_pcode": "SY09", "weight": 2.91},
+            {"governorate_pcode": "SY06", "weight": 0.19},
+        ],
+    }
     assert [e["id"] for e in body["events"]] == [event.public_id]
     assert body["events"][0]["status"] == "draft"

@@ -13,8 +13,7 @@ from datetime import date
 
 from app.geoparse.events import DraftEvent, propose_events, select_drafts
 from app.geoparse.gazetteer import Snapshot
-from app.geoparse.parser import geoparse
-from app.geoparse.resolve import Resolved
+from app.geoparse.parser import Parsed, geoparse
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,12 @@ class Mentions:
     end: list[int] = field(default_factory=list)
     confidence: list[float] = field(default_factory=list)
     method: list[str] = field(default_factory=list)
+    role: list[str] = field(default_factory=list)
+    focus_weight: list[float] = field(default_factory=list)
 
     @classmethod
-    def of(cls, mentions: list[Resolved]) -> Mentions:
+    def of(cls, parsed: Parsed) -> Mentions:
+        mentions = parsed.mentions
         return cls(
             [m.place.id for m in mentions],
             [m.match.text for m in mentions],
@@ -47,6 +49,8 @@ class Mentions:
             [m.match.end for m in mentions],
             [m.confidence for m in mentions],
             [m.method for m in mentions],
+            list(parsed.roles.role),
+            [round(w, 3) for w in parsed.weights],
         )
 
 
@@ -100,6 +104,7 @@ class Analysis:
     mentions: Mentions
     focus_place_id: str | None
     focus_governorate_pcode: str | None
+    focus_scores: dict[str, float]  # each governorate's vote, title included
     drafts: Drafts
     collapsed: int  # drafts that repeated a kept one
     omitted: int  # distinct drafts past ``max_drafts``
@@ -108,12 +113,15 @@ class Analysis:
 def analyse(snapshot: Snapshot, job: Job) -> Analysis:
     """The report's mentions, focus and the draft events it will store."""
     parsed = geoparse(snapshot, job.body, job.title)
-    proposed = propose_events(parsed.folded, parsed.mentions, parsed.focus, job.reference)
+    proposed = propose_events(
+        parsed.folded, parsed.mentions, parsed.focus, job.reference, parsed.roles
+    )
     chosen = select_drafts(proposed, job.max_drafts)
     return Analysis(
-        Mentions.of(parsed.mentions),
+        Mentions.of(parsed),
         parsed.focus.place.id if parsed.focus.place else None,
         parsed.focus.governorate_pcode,
+        parsed.focus.scores,
         Drafts.of(chosen.drafts),
         chosen.collapsed,
         chosen.omitted,

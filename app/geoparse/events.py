@@ -20,6 +20,7 @@ from app.geoparse.lexicon import (
     SUB_EVENT_CUES,
 )
 from app.geoparse.resolve import Focus, Resolved
+from app.geoparse.roles import EVENT_ROLES, Roles
 from app.geoparse.text import Folded
 from app.taxonomy import SUB_EVENT_TYPES
 
@@ -90,6 +91,11 @@ def _sub_event(words: str) -> str | None:
     return None
 
 
+def names_event(words: str) -> bool:
+    """Whether a sentence (folded, padded with spaces) reports an event."""
+    return _sub_event(words) is not None
+
+
 def _actors(words: str) -> list[str]:
     found = [
         (words.find(f" {c} "), actor)
@@ -129,11 +135,20 @@ def _territory(sub: str, actors: list[str]) -> str:
 
 
 class _Places:
-    """Where a sentence's event is: the mentions are looked up by offset (bisect), not
-    scanned for every sentence, which made proposing quadratic in the text."""
+    """Where a sentence's event is: a mention of that sentence whose role can be where
+    something happened (not a speaker, a dateline, a byline or a tag), else one of the
+    sentence before or after, else the report's focus. Mentions are looked up by offset
+    (bisect), not scanned for every sentence, which made proposing quadratic in the text."""
 
-    def __init__(self, mentions: list[Resolved], focus: Focus) -> None:
-        self._mentions = sorted(mentions, key=lambda m: m.match.start)
+    def __init__(self, mentions: list[Resolved], roles: Roles | None, focus: Focus) -> None:
+        order = sorted(range(len(mentions)), key=lambda i: mentions[i].match.start)
+        self._mentions = [mentions[i] for i in order]
+        self._rank = [
+            EVENT_ROLES.index(roles.role[i])
+            if roles and roles.role[i] in EVENT_ROLES
+            else (len(EVENT_ROLES) if roles else 0)
+            for i in order
+        ]
         self._starts = [m.match.start for m in self._mentions]
         self._focus = focus
         self._at_focus = (
@@ -142,28 +157,45 @@ class _Places:
             else None
         )
 
-    def of(self, start: int, end: int) -> tuple[Resolved | None, int]:
-        """The most precise Syrian place of the sentence and its ACLED geo_precision; without
-        one, the report's focus, flagged as approximate (2)."""
+    def _within(self, start: int, end: int) -> tuple[Resolved, int] | None:
         lo, hi = bisect_left(self._starts, start), bisect_left(self._starts, end)
-        in_sentence = [m for m in self._mentions[lo:hi] if m.place.country_code == "SY"]
-        if in_sentence:
-            best = min(in_sentence, key=lambda m: _GEO_PRECISION.get(m.place.place_class, 3))
-            return best, _GEO_PRECISION.get(best.place.place_class, 3)
+        usable = [
+            (self._rank[i], _GEO_PRECISION.get(m.place.place_class, 3), i)
+            for i, m in enumerate(self._mentions[lo:hi], start=lo)
+            if m.place.country_code == "SY" and self._rank[i] < len(EVENT_ROLES)
+        ]
+        if not usable:
+            return None
+        # The best role first (the place of the event before the end of a journey), then
+        # the most precise place.
+        _, precision, i = min(usable)
+        return self._mentions[i], precision
+
+    def of(self, spans: list[tuple[int, int]], k: int) -> tuple[Resolved | None, int]:
+        """The place of sentence ``k`` of ``spans`` and its ACLED geo_precision; without
+        one in it or its neighbours, the report's focus, flagged as approximate (2)."""
+        for j in (k, k - 1, k + 1):
+            if 0 <= j < len(spans) and (found := self._within(*spans[j])):
+                return found[0], found[1] if j == k else max(found[1], 2)
         if self._focus.place is not None:
             return self._at_focus, 2 if self._at_focus else 3
         return None, 3
 
 
 def propose_events(
-    folded: Folded, mentions: list[Resolved], focus: Focus, published: date
+    folded: Folded,
+    mentions: list[Resolved],
+    focus: Focus,
+    published: date,
+    roles: Roles | None = None,
 ) -> list[DraftEvent]:
     """One draft per sentence that names an event, placed and dated from that sentence."""
     drafts: list[DraftEvent] = []
     dates = find_dates(folded.text, published)
     date_starts = [d[0] for d in dates]
-    places = _Places(mentions, focus)
-    for start, end in _sentences(folded.source):
+    places = _Places(mentions, roles, focus)
+    spans = _sentences(folded.source)
+    for k, (start, end) in enumerate(spans):
         a, b = bisect_left(folded.origin, start), bisect_left(folded.origin, end)
         words = f" {folded.text[a:b].strip()} "
         sub = _sub_event(words)
@@ -171,7 +203,7 @@ def propose_events(
             continue
         actors = _actors(words)
         sub = _territory(sub, actors)
-        place, geo = places.of(start, end)
+        place, geo = places.of(spans, k)
         day, precision = published, 2
         first = bisect_left(date_starts, a)
         if first < len(dates) and dates[first][0] < b:

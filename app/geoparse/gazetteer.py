@@ -6,6 +6,7 @@ Built once from the database (``load_snapshot``) and reused for every report.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -101,6 +102,7 @@ STOP_NAMES = frozenset(
         "July",
         "August",
         "Homs Governorate Council",
+        "Hamas",
         "Sham",
         "al-Sham",
         # heads of toponyms (gate, hill, monastery, spring, village, mountain...): never a
@@ -242,6 +244,39 @@ def _admin_forms(place: PlaceInfo, names: list[str]) -> list[str]:
     return [fold_name(e) for e in extra]
 
 
+_DIRECTIONAL = re.compile(
+    r"^(?:eastern|western|northern|southern|east|west|north|south) (?P<en>\S{4,})$"
+    r"|^(?P<ar>\S{4,}) (?:الشرقيه|الغربيه|الشماليه|الجنوبيه)$"
+)
+
+
+def _add_bare_heads(
+    places: dict[str, PlaceInfo],
+    names: list[tuple[str, str, bool]],
+    entries: dict[str, list[NameEntry]],
+) -> None:
+    """A region named with a direction is also named without it when nothing else has that
+    name: "Ghouta", "الغوطة" for Eastern Ghouta. When two regions share the head (Eastern and
+    Western Ghouta), it goes to the better known, the one with more names."""
+    known: dict[str, int] = {}
+    for place_id, _, _ in names:
+        known[place_id] = known.get(place_id, 0) + 1
+    heads: dict[str, str] = {}
+    for place_id, raw, _ in names:
+        if places[place_id].kind != "region" or places[place_id].country_code != "SY":
+            continue
+        m = _DIRECTIONAL.match(fold_name(raw))
+        head = m and (m.group("en") or m.group("ar"))
+        if not head or head in entries or head in STOP_NAMES:
+            continue
+        current = heads.get(head)
+        if current is None or (known[place_id], place_id) > (known[current], current):
+            heads[head] = place_id
+    for head, place_id in heads.items():
+        for variant, prefix in _variants(head):
+            entries.setdefault(variant, []).append(NameEntry(place_id, prefix, False))
+
+
 def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> Snapshot:
     """Index (place_id, name, preferred) triples into one automaton."""
     entries: dict[str, list[NameEntry]] = {}
@@ -267,6 +302,7 @@ def build(places: dict[str, PlaceInfo], names: list[tuple[str, str, bool]]) -> S
                 bucket = entries.setdefault(variant, [])
                 if entry not in bucket:
                     bucket.append(entry)
+    _add_bare_heads(places, names, entries)
     # "ar raqqa" may mean the city whose names lack the article: same candidates.
     for key in list(entries):
         for article in _LATIN_ARTICLES:

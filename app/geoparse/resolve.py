@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from app.geoparse.gazetteer import PlaceInfo, Snapshot, distance_km
@@ -53,6 +53,8 @@ class Resolved:
 class Focus:
     place: PlaceInfo | None
     governorate_pcode: str | None
+    # Each governorate's share of the vote, for an analyst to audit the pick.
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def _prior(place: PlaceInfo, strong: bool) -> float:
@@ -112,7 +114,7 @@ def _small_village(place: PlaceInfo, match: Match) -> bool:
     return place.source == "geonames" and place.population < 20_000 and match.words == 1
 
 
-def _cued(source: str, match: Match) -> bool:
+def cued(source: str, match: Match) -> bool:
     """Preceded by a settlement word: "قرية X", "بلدة X", "the village of X"."""
     before = fold_name(source[max(0, match.start - 25) : match.start]).split()
     words = before[-2:]
@@ -175,7 +177,7 @@ def resolve(snapshot: Snapshot, matches: list[Match], source: str) -> list[Resol
         )
         confidence = _recognition_confidence(match) * share
         place = snapshot.places[best]
-        if _small_village(place, match) and context[best] == 0 and not _cued(source, match):
+        if _small_village(place, match) and context[best] == 0 and not cued(source, match):
             confidence *= 0.4
         if confidence < MIN_CONFIDENCE:
             continue
@@ -189,17 +191,26 @@ def _margin(scores: dict[str, float]) -> float:
     return top[0] - top[1] if len(top) > 1 else math.inf
 
 
-def focus(resolved: list[Resolved], lead_chars: int) -> Focus:
-    """The governorate and place a report is mainly about: mentions weighed by
-    confidence, kind and position (the title and lead count double)."""
+def focus_weight(r: Resolved, factor: float, *, lead: bool, province: bool) -> float:
+    """A mention's vote for its governorate: confidence, kind of place, role, position.
+
+    A province cue votes as a place would (the kind's discount is for a governorate named
+    in passing, not for "in Hasakeh province")."""
+    if r.place.country_code != "SY" or r.place.governorate_pcode is None:
+        return 0.0
+    kind = 1.0 if province else _FOCUS_WEIGHT.get(r.place.place_class, 0.8)
+    return r.confidence * kind * factor * (2.0 if lead else 1.0)
+
+
+def focus(resolved: list[Resolved], weights: list[float]) -> Focus:
+    """The governorate and place a report is mainly about: the governorate with the most
+    votes (``focus_weight``), and in it the place with the most."""
     by_governorate: dict[str, float] = defaultdict(float)
     by_place: dict[str, float] = defaultdict(float)
     places: dict[str, PlaceInfo] = {}
-    for r in resolved:
-        if r.place.country_code != "SY" or r.place.governorate_pcode is None:
+    for r, weight in zip(resolved, weights, strict=True):
+        if weight <= 0 or r.place.governorate_pcode is None:
             continue
-        weight = r.confidence * _FOCUS_WEIGHT.get(r.place.place_class, 0.8)
-        weight *= 2.0 if r.match.start < lead_chars else 1.0
         by_governorate[r.place.governorate_pcode] += weight
         by_place[r.place.id] += weight * _FOCUS_WEIGHT.get(r.place.place_class, 0.8)
         places[r.place.id] = r.place
@@ -208,4 +219,5 @@ def focus(resolved: list[Resolved], lead_chars: int) -> Focus:
     governorate = max(by_governorate, key=lambda g: (by_governorate[g], g))
     in_governorate = [p for p in by_place if places[p].governorate_pcode == governorate]
     place = max(in_governorate, key=lambda p: (by_place[p], p))
-    return Focus(places[place], governorate)
+    scores = {g: round(v, 3) for g, v in sorted(by_governorate.items(), key=lambda x: -x[1])}
+    return Focus(places[place], governorate, scores)

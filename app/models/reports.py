@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, DateTime, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -34,6 +35,10 @@ class Report(SQLModel, table=True):
     created_by: str | None = None
     # Draft events the text proposed past the ceiling per report (SE_MAX_DRAFTS_PER_REPORT).
     drafts_omitted: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Each governorate's vote for the focus (migration 0009); NULL for older reports.
+    focus_scores: dict[str, float] | None = Field(
+        default=None, sa_column=Column(JSONB(none_as_null=True))
+    )
 
 
 class ReportMention(SQLModel, table=True):
@@ -47,3 +52,5 @@ class ReportMention(SQLModel, table=True):
     end_offset: int
     confidence: float
     method: str
+    role: str | None = None  # event, speaker, dateline, list... (app.geoparse.roles)
+    focus_weight: float | None = None

@@ -78,6 +78,7 @@ async def store_analysed(
             content_hash=prepared.digest,
             focus_place_id=analysis.focus_place_id,
             focus_governorate_pcode=analysis.focus_governorate_pcode,
+            focus_scores=analysis.focus_scores,
             drafts_omitted=analysis.omitted,
             created_by=author,
         ),

@@ -18,11 +18,15 @@ SELECT json_build_object(
   'drafts_omitted', r.drafts_omitted,
   'focus', json_build_object(
     'place', (SELECT {_PLACE.format(a="fp")} FROM places fp WHERE fp.id = r.focus_place_id),
-    'governorate_pcode', r.focus_governorate_pcode),
+    'governorate_pcode', r.focus_governorate_pcode,
+    'scores', (SELECT coalesce(json_agg(json_build_object('governorate_pcode', s.key,
+                 'weight', s.value::float8) ORDER BY s.value::float8 DESC, s.key), '[]'::json)
+               FROM jsonb_each(r.focus_scores) s)),
   'mentions', coalesce((
     SELECT json_agg(json_build_object(
       'text', m.text, 'start', m.start_offset, 'end', m.end_offset,
       'confidence', m.confidence, 'method', m.method,
+      'role', m.role, 'focus_weight', m.focus_weight,
       'place', {_PLACE.format(a="mp")}) ORDER BY m.start_offset, m.id)
     FROM report_mentions m JOIN places mp ON mp.id = m.place_id
     WHERE m.report_id = r.id), '[]'::json),

@@ -9,6 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.web.schemas import PlaceSummary
 
+MentionRole = Literal[
+    "event",
+    "province",
+    "transit",
+    "mention",
+    "origin",
+    "destination",
+    "list",
+    "speaker",
+    "dateline",
+    "byline",
+    "tag",
+]
+
 
 class MentionOut(BaseModel):
     text: str
@@ -16,12 +30,35 @@ class MentionOut(BaseModel):
     end: int
     confidence: float
     method: str
+    role: MentionRole | None = Field(
+        description="what the mention does in the report: `event` (where something reported "
+        "happened), `province` (a province or countryside named as where the report is: "
+        '"in Hasakeh province", "بريف إدلب"), `transit`, `origin` and `destination` of a '
+        "journey, `list` (one of three or more places listed together), `speaker` (where "
+        'something was said: "the London-based monitor", "Hmeimim air base said"), '
+        "`dateline`, `byline`, `tag`, or `mention` (none of these). Null for reports stored "
+        "before roles were recorded."
+    )
+    focus_weight: float | None = Field(
+        description="the mention's vote for its governorate as the report's focus: confidence "
+        "x kind of place x role x position (the lead counts double); 0 for places abroad, "
+        "bylines and tags"
+    )
     place: PlaceSummary
+
+
+class FocusScore(BaseModel):
+    governorate_pcode: str
+    weight: float
 
 
 class FocusOut(BaseModel):
     place: PlaceSummary | None
     governorate_pcode: str | None
+    scores: list[FocusScore] = Field(
+        description="every governorate's total vote (its mentions' focus_weight, title "
+        "included), highest first: the focus is the first"
+    )
 
 
 class ReportEventOut(BaseModel):

@@ -31,11 +31,13 @@ async def find_existing(session: AsyncSession, content_hash: str, url: str | Non
 _MENTION_BATCH = 1000
 _MENTIONS = """
 INSERT INTO report_mentions
-  (report_id, place_id, text, start_offset, end_offset, confidence, method)
-SELECT :report_id, x.place_id, x.text, x.start_offset, x.end_offset, x.confidence, x.method
+  (report_id, place_id, text, start_offset, end_offset, confidence, method, role, focus_weight)
+SELECT :report_id, x.place_id, x.text, x.start_offset, x.end_offset, x.confidence, x.method,
+       x.role, x.focus_weight
 FROM unnest(CAST(:place_id AS text[]), CAST(:text AS text[]), CAST(:start_offset AS int[]),
-            CAST(:end_offset AS int[]), CAST(:confidence AS float8[]), CAST(:method AS text[]))
-     AS x(place_id, text, start_offset, end_offset, confidence, method)
+            CAST(:end_offset AS int[]), CAST(:confidence AS float8[]), CAST(:method AS text[]),
+            CAST(:role AS text[]), CAST(:focus_weight AS float8[]))
+     AS x(place_id, text, start_offset, end_offset, confidence, method, role, focus_weight)
 """
 
 
@@ -63,6 +65,8 @@ async def add_report(session: AsyncSession, report: Report, mentions: Mentions) 
                 "end_offset": mentions.end[part],
                 "confidence": mentions.confidence[part],
                 "method": mentions.method[part],
+                "role": mentions.role[part],
+                "focus_weight": mentions.focus_weight[part],
             },
         )
     return report

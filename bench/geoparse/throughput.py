@@ -26,13 +26,15 @@ def documents(reports: list[dict[str, Any]], words: int = 400) -> list[str]:
 
 
 def measure(snapshot: Snapshot, docs: list[str], seconds: float = 5.0) -> dict[str, float]:
-    """Full pipeline per report (mentions, focus, dates, draft events), sequentially."""
+    """Full pipeline per report (mentions, roles, focus, dates, draft events), sequentially."""
     done = words = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         for doc in docs:
             parsed = geoparse(snapshot, doc)
-            propose_events(parsed.folded, parsed.mentions, parsed.focus, date(2020, 1, 1))
+            propose_events(
+                parsed.folded, parsed.mentions, parsed.focus, date(2020, 1, 1), parsed.roles
+            )
             done += 1
             words += len(doc.split())
     elapsed = time.perf_counter() - started
