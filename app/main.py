@@ -24,6 +24,7 @@ from app.events.router import FAST_READS as EVENT_READS
 from app.events.router import router as events_router
 from app.geoparse.cache import SnapshotCache
 from app.geoparse.pool import GeoparsePool
+from app.hapi.router import router as hapi_router
 from app.health.router import router as health_router
 from app.map.router import router as map_router
 from app.ogc.router import FAST_READS as ITEM_READS
@@ -82,6 +83,7 @@ ROUTERS = (
     health_router,
     tiles_router,
     stats_router,
+    hapi_router,
     map_router,
     ogc_router,
 )

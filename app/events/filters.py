@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import Request
 
 from app.errors import InvalidParameter
+from app.events.fields import ALL, Fields
+from app.events.sorting import DEFAULT, Sort, parse_sortby
 from app.taxonomy import EVENT_TYPES, GOVERNORATES, STATUSES, SUB_EVENT_TYPES, canonical
 from app.text.normalize import normalize
 from app.web.cursor import decode_cursor
@@ -16,7 +18,6 @@ from app.web.params import (
     BBox,
     DateRange,
     parse_bbox,
-    parse_bool,
     parse_datetime,
     parse_limit,
     parse_positive,
@@ -67,8 +68,10 @@ class EventFilters:
 @dataclass
 class Page:
     limit: int | None
-    after: tuple[date, int] | None = None
-    count: bool = False
+    after: tuple[Any, ...] | None = None  # the sort's key values, then the id
+    count: CountMode | None = None  # None: the face's default (none, or OGC's when cheap)
+    sort: Sort = DEFAULT
+    fields: Fields = ALL  # properties= and skipGeometry= (set with the format)
 
 
 def _choices(name: str, raw: str, allowed: list[str] | tuple[str, ...]) -> list[str]:
@@ -149,19 +152,40 @@ def parse_filters(request: Request, *, fixed_place: str | None = None) -> EventF
     return f
 
 
+CountMode = Literal["exact", "estimate", "none"]
+_COUNT_WORDS: dict[str, CountMode] = {
+    "exact": "exact",
+    "estimate": "estimate",
+    "none": "none",
+    "true": "exact",
+    "1": "exact",
+    "yes": "exact",
+    "false": "none",
+    "0": "none",
+    "no": "none",
+}
+
+
+def parse_count(raw: str | None) -> CountMode | None:
+    """``count=exact|estimate|none`` (true and false as exact and none, as before)."""
+    if raw is None:
+        return None
+    mode = _COUNT_WORDS.get(raw.strip().lower())
+    if mode is None:
+        raise InvalidParameter("count", "expected exact, estimate or none (true: exact)")
+    return mode
+
+
 def parse_page(request: Request, default: int, maximum: int, *, export: bool) -> Page:
-    """``limit``/``cursor``/``count``; an export (CSV, NDJSON) without limit streams all."""
+    """``limit``/``cursor``/``count``/``sortby``; an export (CSV, NDJSON) without limit
+    streams all (in the ``sortby`` order)."""
     q = request.query_params
     raw_limit = q.get("limit")
     limit = None if export and raw_limit is None else parse_limit(raw_limit, default, maximum)
-    page = Page(limit=limit, count=parse_bool(q.get("count"), "count"))
+    page = Page(limit=limit, count=parse_count(q.get("count")))
+    page.sort = parse_sortby(q.get("sortby"))
     if (raw := q.get("cursor")) is not None:
-        position = decode_cursor(raw, CURSOR_KIND)
-        try:
-            day, row_id = date.fromisoformat(position[0]), int(position[1])
-        except (ValueError, TypeError, IndexError):
-            raise InvalidParameter("cursor", "not a cursor from a 'next' link") from None
-        page.after = (day, row_id)
+        page.after = page.sort.read_position(decode_cursor(raw, CURSOR_KIND))
     return page
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 from asyncpg import Record
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.caching.repository import VERSION_COLUMNS, VERSION_SOURCE, DataVersion, split_version
 from app.db import Reader, positional
 from app.events.filters import EventFilters, Page
+from app.events.sorting import DEFAULT, Sort
 from app.events.sql import (
     ACTORS_HISTORICAL,
     ACTORS_LIVE,
@@ -139,25 +141,34 @@ def _page_sql(
     versioned: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     where, params = where_clause(f, place)
+    sort = page.sort
     if page.after is not None:
-        where += " AND (e.event_date, e.id) < (:after_date, :after_id)"
-        params.update(after_date=page.after[0], after_id=page.after[1])
+        after, after_params = sort.after(page.after)
+        where += f" AND {after}"
+        params.update(after_params)
     limit = ""
     if page.limit is not None:
         limit = " LIMIT :limit"
         params["limit"] = page.limit + extra_limit
     source, actors = _source(f, params)
-    keys = "e.id AS _id, e.event_date AS _date, " if keyset else ""
-    rows = (
-        f"(SELECT e.* FROM {source} WHERE {where} ORDER BY e.event_date DESC, e.id DESC{limit}) e"
-    )
+    keys = ""
+    if keyset:
+        keys = "e.id AS _id, e.event_date AS _date, "
+        keys += "" if sort.default else f"{sort.key_columns()}, "
+    order = sort.order_by()
+    rows = f"(SELECT e.* FROM {source} WHERE {where} ORDER BY {order}{limit}) e"
     if versioned:
         # The data version this statement's snapshot sees (app/caching), first in the FROM and
         # joined to the page: on every row, and on the one row of NULLs an empty page is.
         rows = f"{VERSION_SOURCE} LEFT JOIN {rows} ON true"
         select += f", {VERSION_COLUMNS}"
-    sql = f"SELECT {keys}{select} FROM {rows} {actors} ORDER BY e.event_date DESC, e.id DESC"
+    sql = f"SELECT {keys}{select} FROM {rows} {actors} ORDER BY {order}"
     return sql, params
+
+
+def keyset_width(page: Page) -> int:
+    """How many columns before a page row's values: its position in the page's order."""
+    return 2 if page.sort.default else 3
 
 
 def filtered(f: EventFilters, place: PlaceRef | None) -> tuple[str, str, dict[str, Any]]:
@@ -182,7 +193,8 @@ def page_query(
 ) -> tuple[str, dict[str, Any]]:
     """One page of Feature JSON (``feature``) after the keyset columns, plus one row to know
     whether a next page exists; with ``versioned``, the data version on every row."""
-    return _page_sql(f"{FEATURE} AS feature", f, place, page, extra_limit=1, versioned=versioned)
+    feature = page.fields.feature()
+    return _page_sql(f"{feature} AS feature", f, place, page, extra_limit=1, versioned=versioned)
 
 
 async def fetch_features(
@@ -206,11 +218,17 @@ async def fetch_csv_rows(
 
 
 def export_query(
-    f: EventFilters, place: PlaceRef | None, *, csv_select: str | None
+    f: EventFilters,
+    place: PlaceRef | None,
+    *,
+    csv_select: str | None,
+    sort: Sort = DEFAULT,
+    feature: str = FEATURE,
 ) -> tuple[str, dict[str, Any]]:
-    """The SELECT of an export: every match, newest first, as CSV columns or Features."""
-    select = csv_select if csv_select is not None else f"{FEATURE} AS feature"
-    return _page_sql(select, f, place, Page(limit=None), extra_limit=0, keyset=False)
+    """The SELECT of an export: every match, in ``sort``'s order, as CSV columns or
+    Features (``feature``: the Feature expression, of chosen fields)."""
+    select = csv_select if csv_select is not None else f"{feature} AS feature"
+    return _page_sql(select, f, place, Page(limit=None, sort=sort), extra_limit=0, keyset=False)
 
 
 async def copy_out(
@@ -220,10 +238,14 @@ async def copy_out(
     sink: Callable[[bytes], Awaitable[None]],
     *,
     csv_select: str | None,
+    sort: Sort = DEFAULT,
+    feature: str = FEATURE,
 ) -> None:
     """Every matching event through ``COPY ... TO STDOUT``, written by PostgreSQL: CSV rows
     of ``csv_select``, else one Feature per line (NDJSON)."""
-    query, args = positional(*export_query(f, place, csv_select=csv_select))
+    query, args = positional(
+        *export_query(f, place, csv_select=csv_select, sort=sort, feature=feature)
+    )
     # One JSON column as "CSV" with a quote and delimiter that JSON text never holds raw
     # (PostgreSQL escapes control characters in JSON): each line is the Feature as it is.
     options = {} if csv_select is not None else {"delimiter": "\x02", "quote": "\x01"}
@@ -237,6 +259,17 @@ def count_query(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str,
 
 async def count(reader: Reader, f: EventFilters, place: PlaceRef | None) -> int:
     return int(await reader.fetchval(*count_query(f, place)))
+
+
+async def estimate(reader: Reader, f: EventFilters, place: PlaceRef | None) -> int:
+    """How many events match, as the planner estimates it from its statistics: instant, and
+    off by whatever the statistics miss (a filter's selectivity is a guess)."""
+    source, where, params = filtered(f, place)
+    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where}"
+    plan = await reader.fetchval(sql, params)
+    if isinstance(plan, str | bytes):  # a connection without the json codec
+        plan = orjson.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 async def find_place(reader: Reader, place_id: str) -> PlaceRef | None:

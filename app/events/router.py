@@ -13,8 +13,8 @@ from app.auth.service import Principal
 from app.db import Database, DatabaseDep
 from app.events import editing, history, service
 from app.events.etags import etag
+from app.events.fields import parse_fields
 from app.events.filters import check_export_caps, parse_filters, parse_page
-from app.events.repository import CSV_COLUMNS
 from app.events.schemas import (
     EventDetail,
     EventFeatureCollection,
@@ -24,7 +24,6 @@ from app.events.schemas import (
     HistoryOut,
     MergeIn,
 )
-from app.events.sql import CSV_SELECT
 from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
 from app.web.budgets import counting
@@ -43,7 +42,7 @@ from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.params import parse_timestamp
 from app.web.querydoc import documented
-from app.web.render import csv_text, feature_collection
+from app.web.render import csv_text, feature_collection, total_headers
 from app.web.responses import GeoJSONResponse
 from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
 
@@ -83,9 +82,8 @@ async def respond_with_events(
     page = parse_page(request, settings.default_limit, settings.max_limit, export=export)
     media = MEDIA_TYPES[fmt]
     tabular = fmt in (Format.csv, Format.acled)
-    columns, select = (
-        (ACLED_COLUMNS, ACLED_SELECT) if fmt is Format.acled else (CSV_COLUMNS, CSV_SELECT)
-    )
+    page.fields = parse_fields(request, tabular=tabular, fixed=fmt is Format.acled)
+    columns, select = (ACLED_COLUMNS, ACLED_SELECT) if fmt is Format.acled else page.fields.csv()
     read = CachedRead.of(request, fmt.value, principal)
     if export and page.limit is None and page.after is None:
         check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
@@ -102,6 +100,8 @@ async def respond_with_events(
             filters=filters,
             place=checked.body,
             csv_select=select if tabular else None,
+            sort=page.sort,
+            feature=page.fields.feature(),
         )
         return export_response(
             request,
@@ -110,7 +110,7 @@ async def respond_with_events(
             headers={**_disposition(fmt), **cache},
             head=csv_text(columns, []).encode() if tabular else b"",
         )
-    async with counting(request, page.count):
+    async with counting(request, page.count == "exact"):
         listed = await service.list_events(
             db=db,
             filters=filters,
@@ -133,16 +133,18 @@ async def respond_with_events(
         if next_url:
             links.append({"href": next_url, "rel": "next", "type": media})
         content = feature_collection(
-            [r["feature"] for r in result.rows], links, result.number_matched
+            [r["feature"] for r in result.rows],
+            links,
+            result.number_matched,
+            result.number_estimated,
         )
         return Response(content, media_type=media, headers=cache)
     headers = {**_disposition(fmt), **cache}
     if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
-    if result.number_matched is not None:
-        headers["X-Total-Count"] = str(result.number_matched)
+    headers.update(total_headers(result.number_matched, result.number_estimated))
     if tabular:
-        content = csv_text(columns, [r[2:] for r in result.rows]).encode()
+        content = csv_text(columns, result.rows).encode()
     else:
         content = "".join(f"{r['feature']}\n" for r in result.rows).encode()
     return Response(content, media_type=media, headers=headers)

@@ -80,7 +80,29 @@ class PlaceEventQuery(_Filters):
         "is clamped; CSV/NDJSON without limit stream every match",
     )
     cursor: str | None = Field(None, description="opaque, from a `next` link")
-    count: str | None = Field(None, description="true adds numberMatched (one COUNT query)")
+    count: str | None = Field(
+        None,
+        description="exact (or true): numberMatched, one COUNT of every match; estimate: "
+        "numberMatchedEstimate, the planner's estimate (instant, approximate); none: neither",
+    )
+    sortby: str | None = Field(
+        None,
+        description="the order, OGC API style: comma-separated event_date, fatalities, "
+        "updated_at, created_at, each ascending or with a leading '-' descending "
+        "(default -event_date: newest first; ties by id; missing fatalities sort lowest); "
+        "next links page exactly through any order",
+        examples=["-fatalities,event_date"],
+    )
+    properties: str | None = Field(
+        None,
+        description="only these properties (comma-separated; Features keep type and id, CSV "
+        "keeps the id column), in the collection's order; not with f=acled",
+        examples=["event_date,event_type,fatalities"],
+    )
+    skipGeometry: str | None = Field(
+        None,
+        description="true: Features without geometry (null), CSV without latitude/longitude",
+    )
     f: str | None = Field(
         None, description="geojson (default), csv, ndjson, or acled (CSV in ACLED's columns)"
     )
@@ -126,11 +148,45 @@ class EventFeature(BaseModel):
     properties: EventProperties
 
 
+class EventListProperties(BaseModel):
+    """An event's properties on a list: all of them, or those ``properties=`` names."""
+
+    event_date: date | None = None
+    time_precision: int | None = None
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    description: str | None = None
+    fatalities: int | None = None
+    geo_precision: int | None = None
+    governorate_pcode: str | None = None
+    place_id: str | None = None
+    place_name: str | None = None
+    place_name_ar: str | None = None
+    actor1: str | None = None
+    actor2: str | None = None
+    actors: list[EventActorOut] | None = None
+    source: str | None = None
+    status: Literal["draft", "published", "retracted"] | None = None
+    version: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class EventListFeature(BaseModel):
+    type: Literal["Feature"]
+    id: str
+    geometry: PointGeometry | None = Field(description="null with skipGeometry=true")
+    properties: EventListProperties
+
+
 class EventFeatureCollection(BaseModel):
     type: Literal["FeatureCollection"]
-    features: list[EventFeature]
+    features: list[EventListFeature]
     numberReturned: int
-    numberMatched: int | None = None
+    numberMatched: int | None = Field(None, description="exact, when counted")
+    numberMatchedEstimate: int | None = Field(
+        None, description="the planner's estimate, with count=estimate: never a count"
+    )
     timeStamp: datetime
     links: list[Link]
 

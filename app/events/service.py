@@ -14,7 +14,8 @@ from app.errors import Gone, InvalidParameter, NotFound
 from app.events import policy, repository
 from app.events.filters import CURSOR_KIND, EventFilters, Page
 from app.events.repository import PlaceRef
-from app.events.sql import CSV_SELECT
+from app.events.sorting import DEFAULT, Sort
+from app.events.sql import CSV_SELECT, FEATURE
 from app.web.conditional import CachedRead
 from app.web.cursor import encode_cursor
 
@@ -24,6 +25,7 @@ class EventPage:
     rows: Sequence[Any]
     next_cursor: str | None
     number_matched: int | None
+    number_estimated: int | None = None  # the planner's estimate (count=estimate)
 
 
 async def resolve_place(
@@ -44,8 +46,7 @@ def _split_page(rows: list[Any], page: Page) -> tuple[list[Any], str | None]:
     if page.limit is None or len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]
-    last = rows[-1]
-    return rows, encode_cursor(CURSOR_KIND, [last["_date"].isoformat(), last["_id"]])
+    return rows, encode_cursor(CURSOR_KIND, page.sort.position(rows[-1]))
 
 
 async def list_events(
@@ -59,8 +60,9 @@ async def list_events(
     place_in_path: bool = False,
     csv_select: str = CSV_SELECT,
 ) -> Revalidated[EventPage]:
-    """One page of events, as Feature JSON strings or CSV rows (our columns, or those of
-    ``csv_select``), newest first; none when the client's copy is current.
+    """One page of events, as Feature JSON (rows with ``feature``) or CSV rows (tuples of our
+    columns, or of ``csv_select``'s), in the page's order; none when the client's copy is
+    current.
 
     A page of Features is tagged with the version its own statement read; the version is read
     first only to answer a revalidation (and for CSV pages, whose rows are positional)."""
@@ -77,8 +79,14 @@ async def list_events(
         validators = read.validators(version.changes, version.last_change)
     assert validators is not None
     rows, next_cursor = _split_page(found, page)
-    matched = await repository.count(reader, filters, place) if page.count else None
-    return Revalidated(validators, EventPage(rows, next_cursor, matched))
+    if csv:
+        width = repository.keyset_width(page)
+        rows = [r[width:] for r in rows]
+    matched = await repository.count(reader, filters, place) if page.count == "exact" else None
+    estimated = (
+        await repository.estimate(reader, filters, place) if page.count == "estimate" else None
+    )
+    return Revalidated(validators, EventPage(rows, next_cursor, matched, estimated))
 
 
 async def check_export(
@@ -107,11 +115,15 @@ async def export_events(
     filters: EventFilters,
     place: PlaceRef | None,
     csv_select: str | None,
+    sort: Sort = DEFAULT,
+    feature: str = FEATURE,
 ) -> None:
     """Every matching event (after ``check_export``) into ``sink``, from the export pool:
     CSV rows of ``csv_select`` without a header, else NDJSON Features."""
     async with db.export_connection() as conn:
-        await repository.copy_out(conn, filters, place, sink, csv_select=csv_select)
+        await repository.copy_out(
+            conn, filters, place, sink, csv_select=csv_select, sort=sort, feature=feature
+        )
 
 
 async def get_event(

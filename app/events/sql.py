@@ -55,54 +55,88 @@ HISTORICAL_SOURCE = """(
   WHERE cur.updated_at > :as_of
 ) e"""
 
-PROPERTIES = """
-  'event_date', e.event_date, 'time_precision', e.time_precision,
-  'event_type', e.event_type, 'sub_event_type', e.sub_event_type,
-  'description', e.description, 'fatalities', e.fatalities,
-  'geo_precision', e.geo_precision, 'governorate_pcode', e.governorate_pcode,
-  'place_id', e.place_id, 'place_name', p.name_en, 'place_name_ar', p.name_ar,
-  'actor1', ac.actor1, 'actor2', ac.actor2, 'actors', coalesce(ac.actors, '[]'::json),
-  'source', e.source, 'status', e.status, 'version', e.version,
-  'created_at', e.created_at, 'updated_at', e.updated_at
-"""
+# Each property of an event's Feature and the SQL that writes it, in the Features' order.
+FEATURE_PROPERTIES: tuple[tuple[str, str], ...] = (
+    ("event_date", "e.event_date"),
+    ("time_precision", "e.time_precision"),
+    ("event_type", "e.event_type"),
+    ("sub_event_type", "e.sub_event_type"),
+    ("description", "e.description"),
+    ("fatalities", "e.fatalities"),
+    ("geo_precision", "e.geo_precision"),
+    ("governorate_pcode", "e.governorate_pcode"),
+    ("place_id", "e.place_id"),
+    ("place_name", "p.name_en"),
+    ("place_name_ar", "p.name_ar"),
+    ("actor1", "ac.actor1"),
+    ("actor2", "ac.actor2"),
+    ("actors", "coalesce(ac.actors, '[]'::json)"),
+    ("source", "e.source"),
+    ("status", "e.status"),
+    ("version", "e.version"),
+    ("created_at", "e.created_at"),
+    ("updated_at", "e.updated_at"),
+)
 
-FEATURE = f"""
+
+def properties_sql(names: tuple[str, ...] | None = None) -> str:
+    """The arguments of json_build_object for these properties (all when None)."""
+    chosen = (
+        FEATURE_PROPERTIES
+        if names is None
+        else [(n, sql) for n, sql in FEATURE_PROPERTIES if n in names]
+    )
+    return ", ".join(f"'{name}', {sql}" for name, sql in chosen)
+
+
+def feature_sql(names: tuple[str, ...] | None = None, *, geometry: bool = True) -> str:
+    """An event's Feature JSON text: its properties ``names`` (all when None), its geometry
+    unless not wanted (null then, as RFC 7946 allows)."""
+    shape = "ST_AsGeoJSON(e.geom, 6)::json" if geometry else "NULL::json"
+    return f"""
 json_build_object(
   'type', 'Feature', 'id', e.public_id,
-  'geometry', ST_AsGeoJSON(e.geom, 6)::json,
-  'properties', json_build_object({PROPERTIES})
+  'geometry', {shape},
+  'properties', json_build_object({properties_sql(names)})
 )::text
 """
 
-CSV_COLUMNS = (
-    "id",
-    "event_date",
-    "time_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "governorate_pcode",
-    "place_id",
-    "place_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "fatalities",
-    "description",
-    "status",
-    "version",
-    "updated_at",
-)
+
+PROPERTIES = properties_sql()
+FEATURE = feature_sql()
+
 # Every value as PostgreSQL writes it, so that COPY (exports) and a page (rows through the
 # csv module) give the same text; updated_at as in the Features (RFC 3339).
-CSV_SELECT = """
-e.public_id AS id, e.event_date, e.time_precision, e.event_type, e.sub_event_type,
-ac.actor1, ac.actor2, e.governorate_pcode, e.place_id, p.name_en AS place_name,
-round(ST_Y(e.geom)::numeric, 6) AS latitude, round(ST_X(e.geom)::numeric, 6) AS longitude,
-e.geo_precision, e.fatalities, e.description, e.status, e.version,
-to_json(e.updated_at) #>> '{}' AS updated_at
-"""
+CSV_FIELDS: tuple[tuple[str, str], ...] = (
+    ("id", "e.public_id"),
+    ("event_date", "e.event_date"),
+    ("time_precision", "e.time_precision"),
+    ("event_type", "e.event_type"),
+    ("sub_event_type", "e.sub_event_type"),
+    ("actor1", "ac.actor1"),
+    ("actor2", "ac.actor2"),
+    ("governorate_pcode", "e.governorate_pcode"),
+    ("place_id", "e.place_id"),
+    ("place_name", "p.name_en"),
+    ("latitude", "round(ST_Y(e.geom)::numeric, 6)"),
+    ("longitude", "round(ST_X(e.geom)::numeric, 6)"),
+    ("geo_precision", "e.geo_precision"),
+    ("fatalities", "e.fatalities"),
+    ("description", "e.description"),
+    ("status", "e.status"),
+    ("version", "e.version"),
+    ("updated_at", "to_json(e.updated_at) #>> '{}'"),
+)
+CSV_COLUMNS = tuple(name for name, _ in CSV_FIELDS)
+
+
+def csv_sql(names: tuple[str, ...] | None = None) -> tuple[tuple[str, ...], str]:
+    """The CSV columns of these names (all when None) and their SELECT list."""
+    chosen = [(n, sql) for n, sql in CSV_FIELDS if names is None or n in names]
+    return tuple(n for n, _ in chosen), ", ".join(f"{sql} AS {name}" for name, sql in chosen)
+
+
+CSV_SELECT = csv_sql()[1]
 
 _PLACES_LIVE = """SELECT ep.place_id, ep.role, 1 FROM event_places ep
               WHERE ep.event_id = e.id AND ep.role <> 'primary'"""

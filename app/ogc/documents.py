@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.events.sorting import SORTABLE
 from app.ogc import queryables
 from app.ogc.cql import CRS84
 from app.ogc.queryables import Queryable
@@ -18,6 +19,7 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 SCHEMA_JSON = "application/schema+json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 _FEATURES = "http://www.opengis.net/spec/ogcapi-features-{part}/1.0/conf/{name}"
@@ -25,6 +27,8 @@ _CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/{name}"
 CONFORMANCE = [
     *(_FEATURES.format(part=1, name=n) for n in ("core", "geojson")),
     *(_FEATURES.format(part=3, name=n) for n in ("queryables", "filter", "features-filter")),
+    # Part 8 (Sorting, a draft): sortby on the events' items, tests/test_sorting.py.
+    _FEATURES.format(part=8, name="sorting"),
     *(
         _CQL2.format(name=n)
         for n in (
@@ -49,6 +53,7 @@ class CollectionInfo:
     description: str
     queryables: dict[str, Queryable]
     formats: tuple[str, ...]  # the items' formats, the default first
+    sortables: tuple[str, ...] = ()  # what sortby may name (app/events/sorting.py)
 
 
 EVENTS = CollectionInfo(
@@ -58,6 +63,7 @@ EVENTS = CollectionInfo(
     "and filters as GET /events, with CQL2 filters on top. Drafts need an API key.",
     queryables.EVENTS,
     ("geojson", "csv", "ndjson"),
+    tuple(SORTABLE),
 )
 PLACES = CollectionInfo(
     "places",
@@ -111,6 +117,10 @@ def collection(base: str, info: CollectionInfo, extent: Extent) -> dict[str, Any
             link(f"{here}/queryables", QUERYABLES_REL, SCHEMA_JSON, "What a filter may name"),
         ],
     }
+    if info.sortables:
+        doc["links"].append(
+            link(f"{here}/sortables", SORTABLES_REL, SCHEMA_JSON, "What sortby may name")
+        )
     if extent.first_day is not None:
         doc["extent"]["temporal"] = {
             "interval": [[f"{extent.first_day}T00:00:00Z", f"{extent.last_day}T23:59:59Z"]],
@@ -124,6 +134,12 @@ def collections(base: str, extents: dict[str, Extent]) -> dict[str, Any]:
         "collections": [collection(base, c, extents[c.id]) for c in COLLECTIONS.values()],
         "links": [link(f"{base}/collections", "self", JSON, "The collections")],
     }
+
+
+def sortables_document(base: str, info: CollectionInfo) -> dict[str, Any]:
+    url = f"{base}/collections/{info.id}/sortables"
+    names = {n: info.queryables[n] for n in info.sortables}
+    return queryables.schema_document(names, f"{info.title}: sortables", url)
 
 
 def queryables_document(base: str, info: CollectionInfo) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from app.errors import InvalidParameter
+from app.events.fields import parse_fields
 from app.events.filters import EventFilters, Page, parse_filters, parse_page
 from app.ogc import service
 from app.ogc.compile import compile_filter
@@ -50,12 +51,15 @@ def cql_filter(
     return None if tree is None else compile_filter(tree, queryables)
 
 
-def event_items(request: Request) -> tuple[EventFilters, Page]:
-    """The filters of GET /events, and a CQL2 filter on top."""
+def event_items(request: Request, fmt: str) -> tuple[EventFilters, Page]:
+    """The filters of GET /events, and a CQL2 filter on top; the page, its order and the
+    fields it shows (``properties``/``skipGeometry``, as CSV columns for ``fmt`` csv)."""
     settings = request.app.state.settings
     filters = parse_filters(request)
     filters.cql = cql_filter(request, EVENTS.queryables)
-    return filters, parse_page(request, settings.default_limit, settings.max_limit, export=False)
+    page = parse_page(request, settings.default_limit, settings.max_limit, export=False)
+    page.fields = parse_fields(request, tabular=fmt == "csv")
+    return filters, page
 
 
 def place_items(request: Request, info: CollectionInfo) -> service.PlaceSearch:

@@ -4,7 +4,6 @@ Feature JSON. PostGIS writes every Feature; Python only joins them."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from asyncpg import Record
@@ -12,8 +11,9 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import Reader
-from app.events.filters import EventFilters
+from app.events.filters import EventFilters, Page
 from app.events.repository import PlaceRef, filtered
+from app.events.sorting import Sort, SortKey
 from app.places.repository import FEATURE_SQL
 from app.web.params import BBox
 
@@ -41,21 +41,21 @@ async def places_extent(conn: AsyncConnection) -> Row[Any]:
 
 
 async def event_prev_position(
-    reader: Reader,
-    f: EventFilters,
-    place: PlaceRef | None,
-    after: tuple[date, int],
-    limit: int,
+    reader: Reader, f: EventFilters, place: PlaceRef | None, page: Page
 ) -> Record | None:
-    """The cursor position of the page before the one that starts after ``after``: the
-    ``limit + 1``-th matching event at or above it; None when that page is the first."""
+    """The cursor position of the page before the one that starts after ``page.after``: the
+    ``limit + 1``-th matching event at or before it, walking the page's order backwards;
+    None when that page is the first."""
+    assert page.after is not None
     source, where, params = filtered(f, place)
+    backwards = Sort(tuple(SortKey(k.name, not k.descending) for k in page.sort.keys))
+    at_or_before, position = backwards.after(page.after, inclusive=True)
+    params.update(position, limit=page.limit)
+    keys = "" if page.sort.default else f", {page.sort.key_columns()}"
     sql = (
-        f"SELECT e.event_date AS _date, e.id AS _id FROM {source} WHERE {where}"
-        " AND (e.event_date, e.id) >= (:after_date, :after_id)"
-        " ORDER BY e.event_date, e.id OFFSET :limit LIMIT 1"
+        f"SELECT e.event_date AS _date, e.id AS _id{keys} FROM {source} WHERE {where}"
+        f" AND {at_or_before} ORDER BY {backwards.order_by()} OFFSET :limit LIMIT 1"
     )
-    params.update(after_date=after[0], after_id=after[1], limit=limit)
     return await reader.fetchrow(sql, params)
 
 

@@ -10,12 +10,11 @@ import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.events.repository import CSV_COLUMNS
 from app.ogc.documents import GEOJSON, JSON, MEDIA, CollectionInfo, link
 from app.ogc.service import ItemsPage
 from app.web.formats import MEDIA_TYPES, Format
 from app.web.links import absolute, url_with
-from app.web.render import csv_text, feature_collection
+from app.web.render import csv_text, feature_collection, total_headers
 
 
 def items_links(
@@ -43,15 +42,15 @@ def items_links(
 def items(request: Request, info: CollectionInfo, fmt: str, page: ItemsPage) -> Response:
     links = items_links(request, info, fmt, page)
     if fmt == "geojson":
-        body = feature_collection([r["feature"] for r in page.rows], links, page.number_matched)
+        features = [r["feature"] for r in page.rows]
+        body = feature_collection(features, links, page.number_matched, page.number_estimated)
         return Response(body, media_type=GEOJSON)
     headers = {
         "Link": ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"' for x in links if x["rel"] != "self")
     }
-    if page.number_matched is not None:
-        headers["X-Total-Count"] = str(page.number_matched)
+    headers.update(total_headers(page.number_matched, page.number_estimated))
     if fmt == "csv":
-        body = csv_text(CSV_COLUMNS, [r[2:] for r in page.rows]).encode()
+        body = csv_text(page.columns, list(page.rows)).encode()
         return Response(body, media_type=MEDIA_TYPES[Format.csv], headers=headers)
     body = "".join(f"{r['feature']}\n" for r in page.rows).encode()
     return Response(body, media_type=MEDIA["ndjson"], headers=headers)

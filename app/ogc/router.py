@@ -130,6 +130,20 @@ async def events_queryables(request: Request, _query: JSONOnly) -> Response:
 
 
 @router.get(
+    "/collections/events/sortables",
+    summary="What sortby on events may name",
+    response_model=Queryables,
+    response_class=SchemaJSONResponse,
+    responses=QUERYABLES_RESPONSES,
+)
+async def events_sortables(request: Request, _query: JSONOnly) -> Response:
+    """The properties `sortby` on events' items may name, as a JSON Schema (OGC API -
+    Features Part 8, draft): `sortby=-fatalities,event_date`."""
+    doc = documents.sortables_document(absolute(request, ""), EVENTS)
+    return SchemaJSONResponse(orjson.dumps(doc))
+
+
+@router.get(
     "/collections/places/queryables",
     summary="What a places filter may name",
     response_model=Queryables,
@@ -154,8 +168,8 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     """Events newest first, with every filter of `GET /events` and a CQL2 `filter`; paged by
     `next` and `prev` links."""
     fmt = params.items_format(request, EVENTS)
-    filters, page = params.event_items(request)
-    async with counting(request, page.count):
+    filters, page = params.event_items(request, fmt)
+    async with counting(request, page.count == "exact"):
         listed = await service.event_items(
             db=db,
             filters=filters,

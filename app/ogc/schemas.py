@@ -37,7 +37,8 @@ class EventItemsQuery(EventQuery, FilterParams):
 
     count: str | None = Field(
         None,
-        description="true: numberMatched always (an exact count); without it numberMatched "
+        description="exact (or true): numberMatched always (an exact count); estimate: "
+        "numberMatchedEstimate (the planner's); none: neither; without it numberMatched "
         "is given when it is cheap (see the README)",
     )
     f: str | None = Field(None, description="geojson or json (default), csv or ndjson")

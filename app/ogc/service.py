@@ -32,6 +32,7 @@ from app.events import service as events_service
 from app.events.etags import etag
 from app.events.filters import CURSOR_KIND as EVENTS_CURSOR
 from app.events.filters import EventFilters, Page
+from app.events.sql import CSV_COLUMNS
 from app.ogc import repository
 from app.ogc.documents import Extent
 from app.places import service as places_service
@@ -49,6 +50,8 @@ class ItemsPage:
     has_prev: bool
     prev_cursor: str | None  # None with has_prev: the previous page is the first
     number_matched: int | None
+    columns: tuple[str, ...] = CSV_COLUMNS  # of CSV rows
+    number_estimated: int | None = None  # the planner's estimate (count=estimate)
 
 
 @dataclass
@@ -86,21 +89,29 @@ async def event_items(
         return Revalidated(validators)
     place = await events_service.resolve_place(reader, filters)
     if csv:
-        found = await events_repository.fetch_csv_rows(reader, filters, place, page)
+        found = await events_repository.fetch_csv_rows(
+            reader, filters, place, page, page.fields.csv()[1]
+        )
     else:
         found, version = await events_repository.fetch_features(reader, filters, place, page)
         validators = read.validators(version.changes, version.last_change)
     assert validators is not None
     rows, last = _split(found, page.limit)
-    next_cursor = _event_cursor(last) if last is not None else None
+    next_cursor = _event_cursor(page, last) if last is not None else None
     prev_cursor = None
     if page.after is not None:
-        position = await repository.event_prev_position(
-            reader, filters, place, page.after, page.limit
-        )
-        prev_cursor = _event_cursor(position) if position is not None else None
-    if page.count:
+        position = await repository.event_prev_position(reader, filters, place, page)
+        prev_cursor = _event_cursor(page, position) if position is not None else None
+    if csv:
+        width = events_repository.keyset_width(page)
+        rows = [r[width:] for r in rows]
+    estimated = None
+    if page.count == "exact":
         matched: int | None = await events_repository.count(reader, filters, place)
+    elif page.count in ("estimate", "none"):
+        matched = None
+        if page.count == "estimate":
+            estimated = await events_repository.estimate(reader, filters, place)
     elif page.after is not None:
         matched = None
     elif next_cursor is None:
@@ -109,12 +120,20 @@ async def event_items(
         matched = await reader.fetchval_within(
             COUNT_BUDGET_MS, *events_repository.count_query(filters, place)
         )
-    items = ItemsPage(rows, next_cursor, page.after is not None, prev_cursor, matched)
+    items = ItemsPage(
+        rows,
+        next_cursor,
+        page.after is not None,
+        prev_cursor,
+        matched,
+        page.fields.csv()[0],
+        estimated,
+    )
     return Revalidated(validators, items)
 
 
-def _event_cursor(row: Any) -> str:
-    return encode_cursor(EVENTS_CURSOR, [row["_date"].isoformat(), row["_id"]])
+def _event_cursor(page: Page, row: Any) -> str:
+    return encode_cursor(EVENTS_CURSOR, page.sort.position(row))
 
 
 async def place_items(*, db: Database, search: PlaceSearch) -> ItemsPage:

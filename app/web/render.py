@@ -12,8 +12,14 @@ import orjson
 
 
 def feature_collection(
-    features: Sequence[str], links: list[dict[str, str]], number_matched: int | None = None
+    features: Sequence[str],
+    links: list[dict[str, str]],
+    number_matched: int | None = None,
+    number_estimated: int | None = None,
 ) -> bytes:
+    """A FeatureCollection of Feature JSON texts. ``numberMatched`` is only ever exact; the
+    planner's estimate is ``numberMatchedEstimate``, named so that no client takes it for
+    a count."""
     head: dict[str, Any] = {
         "numberReturned": len(features),
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -21,6 +27,8 @@ def feature_collection(
     }
     if number_matched is not None:
         head["numberMatched"] = number_matched
+    if number_estimated is not None:
+        head["numberMatchedEstimate"] = number_estimated
     tail = orjson.dumps(head)
     return b"".join(
         (
@@ -30,6 +38,16 @@ def feature_collection(
             tail[1:],
         )
     )
+
+
+def total_headers(number_matched: int | None, number_estimated: int | None) -> dict[str, str]:
+    """The same counts for CSV and NDJSON pages, as headers."""
+    headers = {}
+    if number_matched is not None:
+        headers["X-Total-Count"] = str(number_matched)
+    if number_estimated is not None:
+        headers["X-Total-Count-Estimate"] = str(number_estimated)
+    return headers
 
 
 def _csv_value(value: Any) -> Any:
