@@ -27,6 +27,7 @@ from app.events.schemas import (
 from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
 from app.web.budgets import counting
+from app.web.citation import citation, citation_headers, with_link
 from app.web.conditional import (
     NO_STORE,
     VARY,
@@ -94,6 +95,7 @@ async def respond_with_events(
         cache = checked.validators.headers(NO_STORE, VARY_ACCEPT)
         if checked.validators.current:
             return not_modified(cache)
+        cited = citation_headers(request, checked.validators.data_time)
         produce = partial(
             service.export_events,
             db=db,
@@ -107,7 +109,7 @@ async def respond_with_events(
             request,
             produce,
             media_type=media,
-            headers={**_disposition(fmt), **cache},
+            headers={**_disposition(fmt), **cache, **cited},
             head=csv_text(columns, []).encode() if tabular else b"",
         )
     async with counting(request, page.count == "exact"):
@@ -128,6 +130,7 @@ async def respond_with_events(
     if result is None:
         return not_modified(cache)
     next_url = url_with(request, cursor=result.next_cursor) if result.next_cursor else None
+    data_time = listed.validators.data_time
     if fmt is Format.geojson:
         links = [{"href": url_with(request), "rel": "self", "type": media}]
         if next_url:
@@ -137,12 +140,14 @@ async def respond_with_events(
             links,
             result.number_matched,
             result.number_estimated,
+            citation(request, data_time),
         )
         return Response(content, media_type=media, headers=cache)
     headers = {**_disposition(fmt), **cache}
     if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
     headers.update(total_headers(result.number_matched, result.number_estimated))
+    headers = with_link(headers, citation_headers(request, data_time))
     if tabular:
         content = csv_text(columns, result.rows).encode()
     else:

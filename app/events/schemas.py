@@ -188,7 +188,10 @@ class EventFeatureCollection(BaseModel):
         None, description="the planner's estimate, with count=estimate: never a count"
     )
     timeStamp: datetime
-    links: list[Link]
+    links: list[Link] = Field(
+        description="self, next; and cite-as: this request with as_of pinned to the data it read"
+    )
+    citation: str | None = Field(None, description="a line to cite this answer by")
 
 
 class EventPlaceOut(PlaceSummary):

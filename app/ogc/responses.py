@@ -3,6 +3,7 @@ same links in a ``Link`` header."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 
 from app.ogc.documents import GEOJSON, JSON, MEDIA, CollectionInfo, link
 from app.ogc.service import ItemsPage
+from app.web.citation import citation, citation_headers, with_link
 from app.web.formats import MEDIA_TYPES, Format
 from app.web.links import absolute, url_with
 from app.web.render import csv_text, feature_collection, total_headers
@@ -39,15 +41,28 @@ def items_links(
     return links
 
 
-def items(request: Request, info: CollectionInfo, fmt: str, page: ItemsPage) -> Response:
+def items(
+    request: Request,
+    info: CollectionInfo,
+    fmt: str,
+    page: ItemsPage,
+    data_time: datetime | None = None,
+) -> Response:
+    """A page of items; with ``data_time`` (events: the data version it read), a
+    ``cite-as`` link and a citation line."""
     links = items_links(request, info, fmt, page)
+    cited = citation(request, data_time) if data_time is not None else {}
     if fmt == "geojson":
         features = [r["feature"] for r in page.rows]
-        body = feature_collection(features, links, page.number_matched, page.number_estimated)
+        body = feature_collection(
+            features, links, page.number_matched, page.number_estimated, cited
+        )
         return Response(body, media_type=GEOJSON)
     headers = {
         "Link": ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"' for x in links if x["rel"] != "self")
     }
+    if cited:
+        headers = with_link(headers, citation_headers(request, data_time))
     headers.update(total_headers(page.number_matched, page.number_estimated))
     if fmt == "csv":
         body = csv_text(page.columns, list(page.rows)).encode()

@@ -182,7 +182,7 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     cache = listed.validators.headers(cache_control(principal, max_age), VARY_ACCEPT)
     if listed.body is None:
         return not_modified(cache)
-    response = responses.items(request, EVENTS, fmt, listed.body)
+    response = responses.items(request, EVENTS, fmt, listed.body, listed.validators.data_time)
     response.headers.update(cache)
     return response
 

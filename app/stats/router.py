@@ -15,6 +15,7 @@ from app.events.schemas import FilterQuery
 from app.stats import service
 from app.stats.schemas import Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
 from app.web.budgets import dashboard_slot
+from app.web.citation import citation_headers
 from app.web.conditional import (
     VARY,
     VARY_ACCEPT,
@@ -143,5 +144,9 @@ async def get_grid(
 def _cache(
     request: Request, principal: Principal | None, validators: Validators, vary: str
 ) -> dict[str, str]:
+    """Validators and cache policy; with them, on answers, the citation (app/web/citation)."""
     max_age = request.app.state.settings.cache_max_age_s
-    return validators.headers(cache_control(principal, max_age), vary)
+    found = validators.headers(cache_control(principal, max_age), vary)
+    if not validators.current:
+        found.update(citation_headers(request, validators.data_time))
+    return found

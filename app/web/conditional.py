@@ -90,6 +90,8 @@ class Validators:
     etag: str
     last_modified: datetime | None
     current: bool
+    # The last change to the data, to the microsecond: what a citation pins (app/web/citation).
+    data_time: datetime | None = None
 
     def headers(self, cache_control: str, vary: str) -> dict[str, str]:
         """What a 200 and a 304 both carry (RFC 9110 15.4.5)."""
@@ -140,7 +142,7 @@ class CachedRead:
         if last_modified is not None:
             # Never later than now (RFC 9110 8.8.2.1).
             last_modified = min(last_modified, datetime.now(UTC).replace(microsecond=0))
-        return Validators(tag, last_modified, self._current(tag, last_modified))
+        return Validators(tag, last_modified, self._current(tag, last_modified), last_change)
 
     def _current(self, etag: str, last_modified: datetime | None) -> bool:
         # RFC 9110 13.2.2: If-None-Match decides when present; If-Modified-Since only without.

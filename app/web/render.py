@@ -16,6 +16,7 @@ def feature_collection(
     links: list[dict[str, str]],
     number_matched: int | None = None,
     number_estimated: int | None = None,
+    citation: dict[str, str] | None = None,
 ) -> bytes:
     """A FeatureCollection of Feature JSON texts. ``numberMatched`` is only ever exact; the
     planner's estimate is ``numberMatchedEstimate``, named so that no client takes it for
@@ -29,6 +30,12 @@ def feature_collection(
         head["numberMatched"] = number_matched
     if number_estimated is not None:
         head["numberMatchedEstimate"] = number_estimated
+    if citation:
+        head["links"] = [
+            *links,
+            {"href": citation["href"], "rel": "cite-as", "type": links[0]["type"]},
+        ]
+        head["citation"] = citation["text"]
     tail = orjson.dumps(head)
     return b"".join(
         (
