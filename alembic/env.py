@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from app.db import async_url
+from app.connecting import async_url
 from app.models import metadata
 from app.settings import Settings
 

@@ -7,34 +7,19 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg import Record
 from fastapi import Depends, Request
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.connecting import make_engine
+from app.endpoint import Endpoint, PoolExhausted
 from app.replicas import ROUTE, Replica, ReplicaSet, check_once, parse_lsn, replica_failure
 from app.settings import Settings
-
-
-def async_url(url: str) -> str:
-    """``postgresql://`` as users write it, turned into SQLAlchemy's asyncpg form."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.split("+")[0]
-    if scheme not in ("postgresql", "postgres"):
-        raise ValueError(f"DATABASE_URL must be postgresql://..., got {parts.scheme}://")
-    # libpq options that asyncpg does not understand as URL parameters.
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("sslmode",)]
-    return urlunsplit(("postgresql+asyncpg", *parts[1:3], urlencode(query), parts.fragment))
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The URL as asyncpg's own ``connect`` and ``create_pool`` take it."""
-    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def positional(sql: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
@@ -109,174 +94,6 @@ class Reader:
                     return await conn.fetchval(query, *args)
             except asyncpg.QueryCanceledError:
                 return None
-
-
-def server_settings(settings: Settings) -> dict[str, str]:
-    """Session settings of every connection the API opens."""
-    values = {
-        "application_name": "syria-events",
-        "timezone": "UTC",
-        # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic
-        # plan that ignores how selective this bbox or date range is. Always plan afresh.
-        "plan_cache_mode": "force_custom_plan",
-        "statement_timeout": str(settings.statement_timeout_ms),
-        # Our queries are short; JIT compilation cost more than it saved (bench/ EXPLAIN).
-        "jit": "off",
-    }
-    if settings.db_role:
-        # The API writes as a role that may not touch history or delete events (0002).
-        values["role"] = settings.db_role
-    return values
-
-
-# Sent when connecting: the parameters PgBouncer passes on to the server. It refuses a
-# connection that sends any other (1.18: "unsupported startup parameter"), so the rest are
-# set by one statement right after connecting (in session pooling, PgBouncer's DISCARD ALL
-# undoes them when the API lets the connection go, and the next client sets its own).
-_STARTUP = ("application_name", "timezone")
-
-
-def startup_parameters(values: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in values.items() if k in _STARTUP}
-
-
-def set_statement(values: dict[str, str]) -> str:
-    """One statement that sets the session's other settings (values are the operator's)."""
-    calls = [
-        f"set_config('{k}', '{v.replace(chr(39), chr(39) * 2)}', false)"
-        for k, v in values.items()
-        if k not in _STARTUP
-    ]
-    return "SELECT " + ", ".join(calls) if calls else ""
-
-
-def make_engine(
-    settings: Settings, url: str | None = None, connect_timeout_s: float = 10, **overrides: Any
-) -> AsyncEngine:
-    """The engine of ``url`` (the primary when None) with the API's session settings."""
-    values = server_settings(settings)
-    kwargs: dict[str, Any] = {
-        "pool_size": settings.pool_size,
-        "max_overflow": 0,
-        "pool_timeout": settings.pool_timeout_s,
-        "pool_pre_ping": True,
-        "connect_args": {
-            "server_settings": startup_parameters(values),
-            "timeout": connect_timeout_s,
-        },
-    }
-    kwargs.update(overrides)
-    engine = create_async_engine(async_url(url or settings.effective_database_url), **kwargs)
-    statement = set_statement(values)
-    if statement:
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # On the asyncpg connection itself, outside the transaction SQLAlchemy's adapter
-            # would open (whose rollback would undo the settings).
-            dbapi_connection.run_async(lambda conn: conn.execute(statement))
-
-    return engine
-
-
-class PoolExhausted(Exception):
-    """No connection was free within ``SE_POOL_TIMEOUT_S``."""
-
-
-# A replica that does not answer a connection in this long is down for this request.
-_REPLICA_CONNECT_S = 3
-
-
-class Endpoint:
-    """One server (the primary or a replica): its engine, and the asyncpg pools of reads and
-    exports, each made on first use (no work at import or start)."""
-
-    def __init__(
-        self, engine: AsyncEngine, settings: Settings, replica: Replica | None = None
-    ) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.replica = replica
-        self._exports: asyncpg.Pool | None = None
-        self._reads: asyncpg.Pool | None = None
-        self._probe: asyncpg.Connection | None = None
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    def of_replica(cls, replica: Replica, settings: Settings) -> Endpoint:
-        engine = make_engine(settings, replica.url, connect_timeout_s=_REPLICA_CONNECT_S)
-        return cls(engine, settings, replica)
-
-    async def reads(self) -> asyncpg.Pool:
-        return self._reads or await self._pool(
-            "_reads", self.settings.pool_size, default_transaction_read_only="on"
-        )
-
-    async def exports(self) -> asyncpg.Pool:
-        return self._exports or await self._pool(
-            "_exports",
-            self.settings.export_slots,
-            statement_timeout=str(self.settings.export_statement_timeout_ms),
-        )
-
-    async def _pool(self, name: str, size: int, **session: str) -> asyncpg.Pool:
-        async with self._lock:
-            pool: asyncpg.Pool | None = getattr(self, name)
-            if pool is None:
-                values = {**server_settings(self.settings), **session}
-                statement = set_statement(values)
-
-                async def configure(conn: asyncpg.Connection) -> None:
-                    if statement:
-                        await conn.execute(statement)
-
-                pool = await asyncpg.create_pool(
-                    asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
-                    min_size=0,
-                    max_size=size,
-                    max_inactive_connection_lifetime=60,
-                    server_settings=startup_parameters(values),
-                    init=configure,
-                    timeout=10 if self.replica is None else _REPLICA_CONNECT_S,
-                    reset=_session_unchanged,
-                )
-                setattr(self, name, pool)
-            return pool
-
-    async def probe(self, sql: str) -> Any:
-        """One value from the server on a connection of the checks' own (never a pooled one:
-        a check that times out must not hand a connection on mid-statement); a failure
-        closes it, and the next check connects afresh."""
-        try:
-            if self._probe is None or self._probe.is_closed():
-                values = server_settings(self.settings)
-                self._probe = await asyncpg.connect(
-                    asyncpg_dsn(self.engine.url.render_as_string(hide_password=False)),
-                    timeout=_REPLICA_CONNECT_S,
-                    server_settings=startup_parameters(values),
-                )
-            return await self._probe.fetchval(sql, timeout=_REPLICA_CONNECT_S)
-        except BaseException:
-            if self._probe is not None:
-                self._probe.terminate()
-                self._probe = None
-            if self.replica is not None:
-                await self.expire()
-            raise
-
-    async def expire(self) -> None:
-        """Forget the pools' connections (their server went away): the next use connects."""
-        for pool in (self._exports, self._reads):
-            if pool is not None:
-                await pool.expire_connections()
-
-    async def dispose(self) -> None:
-        if self._probe is not None:
-            await self._probe.close()
-        for pool in (self._exports, self._reads):
-            if pool is not None:
-                await pool.close()
-        await self.engine.dispose()
 
 
 _PRIMARY_LSN = "SELECT pg_current_wal_insert_lsn()::text"
@@ -408,12 +225,6 @@ class Database:
     async def dispose(self) -> None:
         for endpoint in (self.primary, *self._on_replica.values()):
             await endpoint.dispose()
-
-
-async def _session_unchanged(conn: asyncpg.Connection) -> None:
-    """What a read or an export leaves on its connection needs no reset: they change settings
-    only with SET LOCAL, in transactions asyncpg has ended. asyncpg's default reset is one
-    more round trip (RESET ALL, UNLISTEN *, ...) on every release."""
 
 
 async def get_database(request: Request) -> Database:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.db import PoolExhausted
+from app.endpoint import PoolExhausted
 
 log = logging.getLogger("app.errors")
 

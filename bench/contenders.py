@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from app.db import asyncpg_dsn, server_settings
+from app.connecting import asyncpg_dsn, server_settings
 from app.settings import Settings
 from bench.server import ROOT, Api, running_uvicorn
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from app.cli.main import migrate
-from app.db import async_url
+from app.connecting import async_url
 
 BENCH_DB = "syria_events_bench"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"

@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
-from app.db import Reader, make_engine
+from app.connecting import make_engine
+from app.db import Reader
 from app.events import repository
 from app.events.filters import CURSOR_KIND, parse_filters, parse_page
 from app.events.sql import CSV_SELECT

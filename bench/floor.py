@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl
 
 import asyncpg
 
-from app.db import asyncpg_dsn, positional, server_settings
+from app.connecting import asyncpg_dsn, server_settings
+from app.db import positional
 from app.errors import InvalidParameter
 from app.events.filters import EventFilters, Page
 from app.events.repository import copy_out, page_query

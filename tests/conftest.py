@@ -19,7 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.keys import Role
 from app.auth.service import create_key
 from app.cli.main import migrate
-from app.db import Database, Reader, asyncpg_dsn, make_engine
+from app.connecting import asyncpg_dsn, make_engine
+from app.db import Database, Reader
 from app.gazetteer.loader import builtin_places, upsert_places
 from app.main import create_app
 from app.settings import Settings

@@ -23,7 +23,8 @@ from app.auth.keys import Role
 from app.auth.service import create_key
 from app.caching import repository
 from app.caching import service as caching
-from app.db import Database, asyncpg_dsn
+from app.connecting import asyncpg_dsn
+from app.db import Database
 from app.exchange.service import import_files
 from app.main import create_app
 from app.settings import Settings

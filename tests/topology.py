@@ -38,7 +38,7 @@ import httpx
 
 from app.cli import localdb
 from app.cli.main import migrate
-from app.db import asyncpg_dsn
+from app.connecting import asyncpg_dsn
 from app.settings import Settings
 from tests.cluster import (
     CLI,
