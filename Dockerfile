@@ -1,7 +1,7 @@
 # The API image. On start, scripts/docker-start.sh migrates, loads the built-in gazetteer and the
 # demo data when asked (SE_LOAD_GAZETTEER, SE_LOAD_DEMO; see docker-compose.yml), then serves.
 
-# The map page's Leaflet, from the npm registry at the version app/map/web pins (as `make assets`).
+# The map page's MapLibre GL JS and its offline basemap, from the npm registry at the versions app/map/web pins (as `make assets`).
 FROM node:20-bookworm-slim AS map-assets
 WORKDIR /src
 COPY scripts/ensure-node.sh scripts/build-map-assets.sh scripts/

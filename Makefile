@@ -33,9 +33,9 @@ servers:
 wrk:
 	@bash scripts/ensure-wrk.sh
 
-# The map page's Leaflet, from the npm registry at the lockfile's version (node/npm from apt
+# The map page's MapLibre GL JS and offline basemap, from the npm registry at the lockfile's versions (node/npm from apt
 # when missing), copied into the git-ignored app/map/static/vendor/; redone when the pins change.
-MAP_VENDOR := app/map/static/vendor/leaflet/leaflet.js
+MAP_VENDOR := app/map/static/vendor/basemap/basemap.json
 $(MAP_VENDOR): app/map/web/package.json app/map/web/package-lock.json scripts/build-map-assets.sh
 	@bash scripts/build-map-assets.sh
 

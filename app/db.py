@@ -227,6 +227,44 @@ class Database:
             await endpoint.dispose()
 
 
+class OneTransaction(Database):
+    """A database whose every session and read runs inside one transaction already open on
+    ``conn`` (each session a savepoint of it): what a caller that must commit or roll back
+    several importers' work at once hands them (``syria-events fetch``), and the tests'
+    rolled-back database."""
+
+    def __init__(self, db: Database, conn: AsyncConnection) -> None:
+        super().__init__(db.engine, db.settings, db.replicas)
+        self.conn = conn
+        self.reader = Reader.within(conn)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(
+            bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        async with self.conn.begin_nested():
+            yield self.conn
+
+    @asynccontextmanager
+    async def export_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.conn.begin_nested():
+            raw = await self.conn.get_raw_connection()
+            yield raw.driver_connection
+
+    async def dispose(self) -> None:
+        return None
+
+
 async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db

@@ -33,6 +33,7 @@ from app.places.router import router as places_router
 from app.reports.admission import IngestGate
 from app.reports.router import router as reports_router
 from app.settings import Settings
+from app.sources.router import router as sources_router
 from app.stats.folding import keep_folded
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
@@ -67,6 +68,7 @@ EXPOSED_HEADERS = (
     "X-Total-Count",
     "Idempotent-Replayed",
     "Commit-LSN",
+    "X-Data-Sources",
 )
 
 # Checks every request passes before its route runs (the app's dependencies, and the same
@@ -86,6 +88,7 @@ ROUTERS = (
     hapi_router,
     map_router,
     ogc_router,
+    sources_router,
 )
 
 

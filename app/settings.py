@@ -171,10 +171,42 @@ class Settings(BaseSettings):
         "collapsed); how many more there were is the report's drafts_omitted",
     )
 
+    # syria-events fetch: where each source's files are published (tests point them at a
+    # local server) and where downloads are kept.
+    fetch_ucdp_url: str = Field(
+        default="https://ucdp.uu.se/downloads",
+        description="UCDP's downloads: ged/ged<yy><r>-csv.zip, candidateged/GEDEvent_v<...>.csv",
+    )
+    fetch_ucdp_version: str = Field(
+        default="26.1",
+        description="UCDP GED release: 26.1 (yearly), 26.0.3 (a monthly candidate)",
+    )
+    fetch_geonames_url: str = Field(
+        default="https://download.geonames.org/export/dump",
+        description="GeoNames' dumps: <url>/SY.zip",
+    )
+    fetch_hdx_url: str = Field(
+        default="https://data.humdata.org",
+        description="HDX (CKAN): <url>/api/3/action/package_show?id=<dataset>",
+    )
+    fetch_boundaries_dataset: str = Field(
+        default="cod-ab-syr", description="HDX dataset of OCHA's COD-AB for Syria"
+    )
+    fetch_cache_dir: Path | None = Field(
+        default=None, description="downloads kept here; unset = <data dir>/downloads"
+    )
+    fetch_timeout_s: float = Field(default=60, gt=0, description="connect/read timeout")
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
+
+    @property
+    def download_dir(self) -> Path:
+        """Where ``syria-events fetch`` keeps what it downloaded."""
+        found = self.fetch_cache_dir or self.data_dir / "downloads"
+        return found.expanduser().resolve()
 
     @property
     def server_link(self) -> Path:

@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,7 +20,7 @@ from app.auth.keys import Role
 from app.auth.service import create_key
 from app.cli.main import migrate
 from app.connecting import asyncpg_dsn, make_engine
-from app.db import Database, Reader
+from app.db import Database, OneTransaction
 from app.gazetteer.loader import builtin_places, upsert_places
 from app.main import create_app
 from app.settings import Settings
@@ -108,39 +108,11 @@ async def engine(test_settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-class RolledBackDatabase(Database):
+class RolledBackDatabase(OneTransaction):
     """Every session and connection of the app shares the test's outer transaction."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn.engine, Settings())
-        self.conn = conn
-        self.reader = Reader.within(conn)
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(
-            bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
-
-    @asynccontextmanager
-    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        async with self.conn.begin_nested():
-            yield self.conn
-
-    @asynccontextmanager
-    async def export_connection(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.conn.begin_nested():
-            raw = await self.conn.get_raw_connection()
-            yield raw.driver_connection
-
-    async def dispose(self) -> None:
-        return None
+        super().__init__(Database(conn.engine, Settings()), conn)
 
 
 @pytest.fixture

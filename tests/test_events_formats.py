@@ -71,7 +71,7 @@ async def test_geojson_is_rfc7946_with_lon_lat(
     assert props["place_name"] == "Deir ez-Zor" and props["place_name_ar"] == "دير الزور"
     assert props["updated_at"].endswith("+00:00")
     assert {a["side"] for a in props["actors"]} == {"actor1", "actor2"}
-    assert {link["rel"] for link in body["links"]} == {"self"}
+    assert {link["rel"] for link in body["links"]} == {"self", "cite-as"}
 
 
 async def test_csv_by_f_has_a_header_and_quotes_text(
@@ -145,4 +145,4 @@ async def test_csv_with_limit_pages_by_link_header(
     next_url = link[link.index("<") + 1 : link.index(">")]
     second = await client.get(next_url)
     assert second.text.strip().split("\n")[1].split(",")[1] == "2017-09-04"
-    assert "Link" not in second.headers
+    assert 'rel="next"' not in second.headers["Link"]  # the last page: only its cite-as

@@ -1,18 +1,24 @@
-"""The map page in headless Chromium (Debian's, driven by Playwright) against the real API: a
-uvicorn subprocess on a migrated throwaway database with the gazetteer and the demo data.
+"""The map page in headless Chromium (Debian's, driven by Playwright; WebGL by SwiftShader)
+against the real API: a uvicorn subprocess on a migrated throwaway database with the gazetteer
+and the demo data.
 
-What the browser shows is checked against what the API answers for the same query: the markers
-are exactly the events of GET /events for the view and filters, they change with the dates and
-the type, an Arabic place search moves the map there, and a click on an event shows its report
-quotes. Every test also asserts that the page logged no console error (a CSP violation is one)
-and asked no other host for anything. A screenshot is left in test-artifacts/map.png.
+What the browser draws is checked against what the API answers for the same filters: at
+country zoom the tiles' clusters add up to GET /stats/summary, zoomed in the points are exactly
+the events of GET /events for the view; the filters and a range dragged on the timeline go into
+the tile requests; the language switch flips the words and the page's direction; an Arabic
+place search moves the map there; a click on an event shows its report quotes. Every test
+records every request the page makes and asserts that none went to another host, and that the
+page logged no console error (a CSP violation is one). Screenshots are left in
+test-artifacts/map.png (English) and test-artifacts/map-ar.png (Arabic).
 """
 
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 from rich.console import Console
 
 from app.demo.loader import load_demo
@@ -32,12 +38,26 @@ from bench.server import running_api
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("SE_CHROMIUM", "/usr/bin/chromium"))
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000
 DEIR_EZ_ZOR = (35.3359, 40.1408)  # lat, lon of the gazetteer's city
+# WebGL without a GPU: SwiftShader, which Chromium only uses when asked to.
+CHROMIUM_ARGS = ["--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}: run `make chromium`"
 )
+
+# What the map draws in the view, one entry per event or cluster (tiles overlap at their edges).
+RENDERED = """() => {
+    const map = window.syriaEventsMap;
+    const seen = new Map();
+    for (const f of map.queryRenderedFeatures({ layers: ["clusters", "events"] })) {
+        const [lon, lat] = f.geometry.coordinates;
+        const key = f.properties.id || `${lon.toFixed(6)},${lat.toFixed(6)}`;
+        seen.set(key, { id: f.properties.id || null, count: f.properties.count, lon, lat });
+    }
+    return [...seen.values()];
+}"""
 
 
 async def _seed(settings: Settings) -> None:
@@ -70,47 +90,60 @@ def browser(base_url: str) -> Iterator[Browser]:
     # API runs an event loop of its own in this thread while it is open.
     with sync_playwright() as playwright:
         # Debian's Chromium; Playwright's own browser downloads are never used.
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
 
 @dataclass
 class Visit:
-    """A fresh browser tab on the page, with what it logged and where it tried to go."""
+    """A fresh browser tab on the page, with what it logged and every request it made."""
 
     page: Page
     base_url: str
     console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
 
-    def open(self, fragment: str = "") -> None:
+    def open(self, fragment: str = "") -> dict[str, str]:
         self.page.goto(f"{self.base_url}/{fragment}")
-        self.wait_ready()
+        return self.wait_ready()
 
-    def wait_ready(self, query_has: str = "") -> dict[str, str]:
-        """Waits until the markers of an /events query containing ``query_has`` are drawn."""
+    def wait_ready(self, tiles_has: str = "") -> dict[str, str]:
+        """Waits until the tiles of filters containing ``tiles_has`` are drawn and counted;
+        returns the filters of the tile URLs."""
         self.page.wait_for_function(
             """(part) => {
                 const map = document.getElementById("map");
-                return map.dataset.state === "ready" && (map.dataset.query || "").includes(part);
+                return map.dataset.state === "ready" && (map.dataset.tiles ?? "-").includes(part);
             }""",
-            arg=query_has,
+            arg=tiles_has,
             timeout=TIMEOUT_MS,
         )
-        query = self.page.get_attribute("#map", "data-query") or ""
+        return self.dataset_query("tiles")
+
+    def dataset_query(self, name: str) -> dict[str, str]:
+        query = self.page.get_attribute("#map", f"data-{name}") or ""
         return {k: v[0] for k, v in parse_qs(query).items()}
 
-    def marker_ids(self) -> set[str]:
-        ids = self.page.eval_on_selector_all(
-            "path.event-marker", "paths => paths.map(p => p.dataset.id)"
-        )
-        assert len(ids) == len(set(ids)), "an event drawn twice"
-        return set(ids)
+    def rendered(self) -> list[dict[str, Any]]:
+        features: list[dict[str, Any]] = self.page.evaluate(RENDERED)
+        return features
+
+    def tile_requests(self, since: int = 0) -> list[dict[str, str]]:
+        """The filters of each tile request made after the ``since``-th request."""
+        return [
+            {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+            for url in self.requests[since:]
+            if urlsplit(url).path.startswith("/tiles/")
+        ]
 
     def assert_clean(self) -> None:
         assert self.console_errors == []
         assert self.foreign_requests == []
+        assert self.requests and all(u.startswith(self.base_url) for u in self.requests)
 
 
 @pytest.fixture
@@ -128,7 +161,12 @@ def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
             visit.foreign_requests.append(route.request.url)
             route.abort()
 
+    def record(request: Request) -> None:
+        if not request.url.startswith(("data:", "blob:")):
+            visit.requests.append(request.url)
+
     context.route("**/*", only_this_server)
+    context.on("request", record)  # the page's and its worker's (the tiles are fetched there)
     page.on("console", lambda m: m.type == "error" and visit.console_errors.append(m.text))
     page.on("pageerror", lambda e: visit.console_errors.append(str(e)))
     try:
@@ -137,81 +175,187 @@ def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
         context.close()
 
 
-def _api_ids(api: httpx.Client, params: dict[str, str]) -> set[str]:
-    response = api.get("/events", params=params)
+def _summary(api: httpx.Client, params: dict[str, str]) -> int:
+    response = api.get("/stats/summary", params=params)
     assert response.status_code == 200, response.text
-    return {f["id"] for f in response.json()["features"]}
+    count: int = response.json()["total"]["count"]
+    return count
+
+
+def _api_events(api: httpx.Client, params: dict[str, str]) -> list[dict[str, Any]]:
+    response = api.get("/events", params={"limit": "10000", **params})
+    assert response.status_code == 200, response.text
+    features: list[dict[str, Any]] = response.json()["features"]
+    return features
 
 
 def _bbox(params: dict[str, str]) -> list[float]:
     return [float(v) for v in params["bbox"].split(",")]
 
 
-def test_the_markers_are_the_events_of_the_view(visit: Visit, api: httpx.Client) -> None:
-    visit.open()
-    params = visit.wait_ready()
-    west, south, east, north = _bbox(params)
+def test_country_zoom_shows_clusters_that_add_up_to_the_statistics(
+    visit: Visit, api: httpx.Client
+) -> None:
+    assert visit.open() == {}  # no filter
+    assert float(visit.page.get_attribute("#map", "data-zoom") or 99) <= 12
+    view = visit.dataset_query("summary")
+    west, south, east, north = _bbox(view)
     assert west < 35.7 and east > 42.3 and south < 32.4 and north > 37.3  # all of Syria
-    assert set(params) == {"bbox", "limit"}
-    shown = visit.marker_ids()
-    assert shown == _api_ids(api, params)
-    # Nothing of the demo data is left out of the country view.
-    assert shown == _api_ids(api, {"limit": "1000"}) and len(shown) > 30
-    assert visit.page.is_hidden("#truncated")
-    assert visit.page.inner_text("#status").startswith(f"{len(shown)} events in view")
-    # Orientation without a basemap: the 14 governorates, labelled in both scripts.
-    assert visit.page.locator(".governorate-label").count() == 14
+    drawn = visit.rendered()
+    clusters = [f for f in drawn if f["count"] > 1]
+    assert clusters, "no cluster at country zoom"
+    # Every event of the country once: in a cluster's count or as a point of its own.
+    total = _summary(api, {})
+    assert sum(f["count"] for f in drawn) == total == _summary(api, view) > 30
+    assert visit.page.get_attribute("#map", "data-total") == str(total)
+    assert visit.page.inner_text("#status").startswith(f"{total} events in view")
+    # Each cluster shows its count.
+    counts = visit.page.evaluate(
+        """() => window.syriaEventsMap.queryRenderedFeatures({ layers: ["cluster-counts"] })
+            .map((f) => f.properties.count)"""
+    )
+    assert Counter(counts) == Counter(f["count"] for f in clusters)
+    # The tiles came from this API, with no filter.
+    assert visit.tile_requests() and all(q == {} for q in visit.tile_requests())
+    # The offline basemap's labels: the 14 governorates and the neighbours, in both scripts.
+    governorates = visit.page.locator(".governorate-label")
+    assert governorates.count() == 14
+    assert "Deir-ez-Zor" in governorates.all_inner_texts()[8]
+    assert "دير الزور" in governorates.all_inner_texts()[8]
+    countries = visit.page.locator(".country-label").all_inner_texts()
+    assert any("TURKEY" in c.upper() and "تركيا" in c for c in countries)
     visit.assert_clean()
 
 
-def test_dates_and_type_change_the_markers(visit: Visit, api: httpx.Client) -> None:
+def _dense_spot(api: httpx.Client) -> tuple[float, float]:
+    """The demo's place with the most events at one point (lat, lon)."""
+    spots = Counter(
+        (round(f["geometry"]["coordinates"][1], 4), round(f["geometry"]["coordinates"][0], 4))
+        for f in _api_events(api, {})
+    )
+    return spots.most_common(1)[0][0]
+
+
+def test_zoomed_in_every_event_is_a_point(visit: Visit, api: httpx.Client) -> None:
+    lat, lon = _dense_spot(api)
+    visit.open(f"#map=13.5/{lat}/{lon}")
+    west, south, east, north = _bbox(visit.dataset_query("summary"))
+    drawn = visit.rendered()
+    assert drawn and all(f["count"] == 1 and f["id"] for f in drawn)
+    inside = {f["id"] for f in drawn if west <= f["lon"] <= east and south <= f["lat"] <= north}
+    expected = {f["id"] for f in _api_events(api, {"bbox": f"{west},{south},{east},{north}"})}
+    assert inside == expected and len(expected) >= 2
+    assert visit.page.get_attribute("#map", "data-total") == str(len(expected))
+    visit.assert_clean()
+
+
+def test_filters_go_into_the_tiles(visit: Visit, api: httpx.Client) -> None:
     visit.open()
-    everything = visit.marker_ids()
+    before = len(visit.requests)
+    visit.page.select_option("#type", "Battles")
+    assert visit.wait_ready("type=Battles") == {"type": "Battles"}
+    asked = visit.tile_requests(before)
+    assert asked and all(q == {"type": "Battles"} for q in asked)
+    drawn = visit.rendered()
+    assert sum(f["count"] for f in drawn) == _summary(api, {"type": "Battles"}) > 0
+    assert sum(f["count"] for f in drawn) < _summary(api, {})
 
     visit.page.fill("#date-from", "2017-01-01")
     visit.page.fill("#date-to", "2017-12-31")
-    params = visit.wait_ready("datetime=2017-01-01%2F2017-12-31")
-    in_2017 = visit.marker_ids()
-    assert in_2017 == _api_ids(api, params)
-    assert 0 < len(in_2017) < len(everything)
-    dates = {
-        f["properties"]["event_date"] for f in api.get("/events", params=params).json()["features"]
-    }
-    assert all(d.startswith("2017-") for d in dates)
+    tiles = visit.wait_ready("datetime=2017-01-01%2F2017-12-31")
+    assert tiles == {"type": "Battles", "datetime": "2017-01-01/2017-12-31"}
+    assert sum(f["count"] for f in visit.rendered()) == _summary(api, tiles)
 
-    visit.page.select_option("#type", "Battles")
-    params = visit.wait_ready("type=Battles")
-    battles = visit.marker_ids()
-    assert battles == _api_ids(api, params)
-    assert 0 < len(battles) < len(in_2017)
-    classes = visit.page.eval_on_selector_all(
-        "path.event-marker", "paths => paths.map(p => p.getAttribute('class'))"
-    )
-    assert all("ev-battles" in c for c in classes)
-
-    # A sub-type narrows further; only the chosen type's sub-types are offered.
-    visit.page.select_option("#sub-type", "Armed clash")
-    params = visit.wait_ready("sub_type=Armed+clash")
-    assert visit.marker_ids() == _api_ids(api, params) <= battles
-    offered = visit.page.eval_on_selector_all(
-        "#sub-type optgroup:not([hidden])", "groups => groups.map(g => g.label)"
-    )
-    assert offered == ["Battles"]
-
-    # The filters are kept in the fragment: a reload shows the same markers.
+    # The filters are kept in the fragment: a reload draws the same.
     assert "from=2017-01-01" in visit.page.url and "type=Battles" in visit.page.url
     visit.page.reload()
-    assert visit.wait_ready("sub_type=Armed+clash")["datetime"] == "2017-01-01/2017-12-31"
+    assert visit.wait_ready("datetime=") == tiles
     assert visit.page.input_value("#type") == "Battles"
     visit.assert_clean()
 
 
-def test_a_truncated_page_says_so(visit: Visit, api: httpx.Client) -> None:
-    visit.open("#limit=5")
-    params = visit.wait_ready("limit=5")
-    assert visit.marker_ids() == _api_ids(api, params) and len(visit.marker_ids()) == 5
-    note = visit.page.inner_text("#truncated")
-    assert visit.page.is_visible("#truncated") and "newest 5" in note and "more match" in note
+def _last_day(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{period[:7]}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def test_dragging_on_the_timeline_chooses_the_dates_of_the_tiles(
+    visit: Visit, api: httpx.Client
+) -> None:
+    visit.open()
+    visit.page.wait_for_selector("#timeline[data-state='ready']")
+    series = api.get("/stats/timeseries", params={"interval": "month"}).json()
+    periods = series["periods"]
+    assert visit.page.get_attribute("#timeline", "data-months") == str(len(periods))
+    assert visit.page.get_attribute("#timeline", "data-total") == str(
+        sum(series["totals"]["count"])
+    )
+    start, end = periods[len(periods) // 4], periods[(3 * len(periods)) // 4]
+
+    def centre(period: str) -> tuple[float, float]:
+        box = visit.page.locator(f"#timeline-chart rect.hit >> nth={periods.index(period)}")
+        rect = box.bounding_box()
+        assert rect is not None
+        return rect["x"] + rect["width"] / 2, rect["y"] + rect["height"] / 2
+
+    before = len(visit.requests)
+    visit.page.mouse.move(*centre(start))
+    visit.page.mouse.down()
+    visit.page.mouse.move(*centre(end), steps=8)
+    visit.page.mouse.up()
+    datetime = f"{start}/{_last_day(end)}"
+    tiles = visit.wait_ready("datetime=")
+    assert tiles == {"datetime": datetime}
+    assert visit.page.input_value("#date-from") == start
+    assert visit.page.input_value("#date-to") == _last_day(end)
+    # The next tile requests carry that datetime, and what they hold adds up.
+    asked = visit.tile_requests(before)
+    assert asked and all(q == {"datetime": datetime} for q in asked)
+    assert sum(f["count"] for f in visit.rendered()) == _summary(api, tiles)
+    chosen = visit.page.eval_on_selector_all(
+        "#timeline-chart rect.bar.selected", "bars => bars.map(b => b.dataset.period)"
+    )
+    assert chosen == periods[periods.index(start) : periods.index(end) + 1]
+    # "All dates" lifts it.
+    visit.page.click("#timeline-clear")
+    visit.page.wait_for_function("!document.getElementById('map').dataset.tiles")
+    assert visit.wait_ready() == {}
+    visit.assert_clean()
+
+
+def test_the_language_switch_flips_the_words_and_the_direction(visit: Visit) -> None:
+    visit.open()
+    html = visit.page.locator("html")
+    assert html.get_attribute("dir") == "ltr" and html.get_attribute("lang") == "en"
+    assert visit.page.inner_text("h1") == "Syria Events"
+
+    visit.page.click("#lang")
+    assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
+    assert visit.page.inner_text("h1") == "أحداث سوريا"
+    assert visit.page.inner_text("#lang") == "English"
+    assert visit.page.inner_text("label[for='type']") == "نوع الحدث"
+    assert visit.page.inner_text("#type option[value='Battles']") == "معارك"
+    assert visit.page.inner_text("#status").endswith("حدثًا في العرض")
+    assert visit.page.inner_text(".governorate-label .primary >> nth=8") == "دير الزور"
+    # The layout mirrors: the sidebar moves to the right of the map.
+    sidebar = visit.page.locator("#sidebar").bounding_box()
+    assert sidebar is not None and sidebar["x"] > 600
+    assert "lang=ar" in visit.page.url
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    visit.page.mouse.move(5, 795)
+    visit.page.screenshot(path=str(ARTIFACTS / "map-ar.png"))
+
+    # Kept: in the fragment, and for the next visit without one.
+    visit.page.reload()
+    visit.wait_ready()
+    assert html.get_attribute("dir") == "rtl"
+    visit.page.goto(f"{visit.base_url}/")
+    visit.wait_ready()
+    assert html.get_attribute("dir") == "rtl"
+    visit.page.click("#lang")
+    assert html.get_attribute("dir") == "ltr" and visit.page.inner_text("h1") == "Syria Events"
+    assert "lang=" not in visit.page.url
     visit.assert_clean()
 
 
@@ -225,33 +369,31 @@ def test_an_arabic_place_search_flies_there(visit: Visit, api: httpx.Client) -> 
     assert "دير الزور" in visit.page.inner_text("#place-results")
     visit.page.wait_for_function(
         """([lat, lon]) => {
-            const [y, x] = (document.getElementById("map").dataset.center || "0,0")
-                .split(",").map(Number);
-            return Math.abs(y - lat) < 0.01 && Math.abs(x - lon) < 0.01;
+            const map = document.getElementById("map");
+            const [y, x] = (map.dataset.center || "0,0").split(",").map(Number);
+            const bbox = new URLSearchParams(map.dataset.summary).get("bbox").split(",");
+            return Math.abs(y - lat) < 0.01 && Math.abs(x - lon) < 0.01
+                && map.dataset.state === "ready" && bbox[2] - bbox[0] < 1;
         }""",
         arg=list(DEIR_EZ_ZOR),
     )
     assert float(visit.page.get_attribute("#map", "data-zoom") or 0) >= 10
-    # The events reload for the new, smaller view, and are again exactly the API's.
-    visit.page.wait_for_function(
-        """() => {
-            const map = document.getElementById("map");
-            const bbox = new URLSearchParams(map.dataset.query).get("bbox").split(",");
-            return map.dataset.state === "ready" && bbox[2] - bbox[0] < 1;
-        }"""
-    )
-    params = visit.wait_ready()
-    west, south, east, north = _bbox(params)
+    view = visit.dataset_query("summary")
+    west, south, east, north = _bbox(view)
     assert west < DEIR_EZ_ZOR[1] < east and south < DEIR_EZ_ZOR[0] < north
-    shown = visit.marker_ids()
-    assert shown == _api_ids(api, params) and shown  # the airport and the city's events
+    total = _summary(api, view)
+    assert total > 0 and visit.page.get_attribute("#map", "data-total") == str(total)
+    assert visit.rendered()
     visit.assert_clean()
 
 
 def _quoted_events(api: httpx.Client) -> list[dict[str, Any]]:
-    """Events whose reports have a located quote, those with an Arabic report first."""
+    """Events whose reports have a located quote, alone at their point first, then those with
+    an Arabic report first."""
+    features = _api_events(api, {})
+    at = Counter(tuple(f["geometry"]["coordinates"]) for f in features)
     found = []
-    for feature in api.get("/events", params={"limit": "1000"}).json()["features"]:
+    for feature in features:
         detail = api.get(f"/events/{feature['id']}").json()
         located = [
             r
@@ -260,32 +402,39 @@ def _quoted_events(api: httpx.Client) -> list[dict[str, Any]]:
         ]
         if located:
             found.append(detail)
-    found.sort(key=lambda d: d["properties"]["reports"][0]["language"] != "ar")
+    found.sort(
+        key=lambda d: (
+            at[tuple(d["geometry"]["coordinates"])] > 1,
+            d["properties"]["reports"][0]["language"] != "ar",
+        )
+    )
     return found
 
 
 def test_clicking_an_event_shows_its_reports_quotes(
     visit: Visit, api: httpx.Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    candidates = _quoted_events(api)
-    assert candidates
-    visit.open()
-    # The first candidate whose marker is not covered by another one, to click it for real.
-    event = next(
-        d
-        for d in candidates
-        if visit.page.evaluate(
-            """(id) => {
-                const path = document.querySelector(`path[data-id="${id}"]`);
-                const box = path.getBoundingClientRect();
-                const x = box.left + box.width / 2, y = box.top + box.height / 2;
-                return document.elementFromPoint(x, y) === path;
-            }""",
-            d["id"],
-        )
+    event = _quoted_events(api)[0]
+    lon, lat = event["geometry"]["coordinates"]
+    visit.open(f"#map=15/{lat}/{lon}")
+    assert any(f["id"] == event["id"] for f in visit.rendered())
+    x, y = visit.page.evaluate(
+        """([lon, lat]) => {
+            const map = window.syriaEventsMap;
+            const box = map.getCanvas().getBoundingClientRect();
+            const p = map.project([lon, lat]);
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [lon, lat],
     )
-    visit.page.click(f"path[data-id='{event['id']}']")
+    visit.page.mouse.click(x, y)
     visit.page.wait_for_selector(f"#detail[data-id='{event['id']}'][data-state='ready']")
+    selected = visit.page.evaluate(
+        """(id) => window.syriaEventsMap.getFeatureState(
+            { source: "events", sourceLayer: "events", id }).selected""",
+        event["id"],
+    )
+    assert selected is True
 
     props = event["properties"]
     detail = visit.page.locator("#detail")
@@ -297,7 +446,6 @@ def test_clicking_an_event_shows_its_reports_quotes(
         assert actor["name"] in text
     for place in props["places"]:
         assert place["name_en"] in text
-    assert "selected" in (visit.page.get_attribute(f"path[data-id='{event['id']}']", "class") or "")
 
     reports = detail.locator("article.report")
     assert reports.count() == len(props["reports"])
@@ -324,12 +472,18 @@ def test_clicking_an_event_shows_its_reports_quotes(
         ]
         assert report.locator("mark.quoted .mention").all_inner_texts() == inside
 
+    # The English screenshot: the country, its clusters and the timeline, with the event open.
+    visit.page.evaluate(
+        "() => window.syriaEventsMap.fitBounds([[35.6, 32.3], [42.4, 37.4]], "
+        "{ padding: 20, duration: 0 })"
+    )
+    visit.wait_ready()
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "map.png"
     visit.page.mouse.move(5, 795)  # no tooltip over the map
     reports.last.scroll_into_view_if_needed()
     visit.page.screenshot(path=str(screenshot))
     with capsys.disabled():  # shown in a normal (captured) run too
-        print(f"\nscreenshot of the map page: {screenshot}")
+        print(f"\nscreenshots of the map page: {screenshot}, {ARTIFACTS / 'map-ar.png'}")
     assert re.match(rb"\x89PNG", screenshot.read_bytes()[:4])
     visit.assert_clean()

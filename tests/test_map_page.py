@@ -1,9 +1,10 @@
 """GET /: the map page for browsers, the OGC landing JSON for API clients; the page's static
-files with their types, caching and Content-Security-Policy (the browser test is
-test_map_browser.py)."""
+files with their types, caching and Content-Security-Policy; the offline basemap; nothing on
+the page names another host (the browser test is test_map_browser.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -25,6 +26,17 @@ def _asset_urls(html: str) -> list[str]:
     return re.findall(r'(?:href|src)="(/static/map/[^"]+)"', html)
 
 
+def _module_urls(html: str) -> dict[str, str]:
+    """The URLs map.js loads itself, from the data- attributes of #map."""
+    return dict(re.findall(r'data-(maplibre|worker|basemap)="(/static/map/[^"]+)"', html))
+
+
+# The page's own files, and the modules map.js imports by relative URL.
+OWN_FILES = ["map.js", "dom.js", "i18n.js", "detail.js", "timeline.js", "map.css"]
+# A namespace name, never fetched (document.createElementNS).
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
+
 async def test_a_browser_gets_the_map_page_with_a_strict_policy(
     client: httpx.AsyncClient,
 ) -> None:
@@ -43,10 +55,14 @@ async def test_a_browser_gets_the_map_page_with_a_strict_policy(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-cache"
     assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
-    # The filters offer ACLED's types and sub-types; the page says there is no basemap.
-    assert '<option value="Explosions/Remote violence">' in response.text
+    # The filters offer ACLED's types (named in both languages) and sub-types; the page names
+    # its basemap; the interface can switch to Arabic.
+    assert '<option value="Explosions/Remote violence" data-ar="' in response.text
     assert '<option value="Air/drone strike">' in response.text
-    assert "No basemap" in response.text
+    assert "Natural Earth" in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
+    assert '<button type="button" id="lang" lang="ar"' in response.text
+    assert 'id="timeline-chart"' in response.text
 
 
 async def test_api_clients_get_the_landing_page_as_json(client: httpx.AsyncClient) -> None:
@@ -111,9 +127,17 @@ async def test_the_static_files_have_their_types_caching_and_policy(
 ) -> None:
     html = (await client.get("/")).text
     urls = _asset_urls(html)
-    assert len(urls) == 4  # Leaflet's CSS and JS, the page's CSS and module
-    types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-    for url in urls:
+    # MapLibre's CSS and module (preloaded), the page's CSS and module
+    assert len(urls) == 4
+    modules = _module_urls(html)
+    assert set(modules) == {"maplibre", "worker", "basemap"}
+    types = {
+        ".js": "text/javascript; charset=utf-8",
+        ".mjs": "text/javascript; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".json": "application/geo+json",
+    }
+    for url in urls + list(modules.values()):
         response = await client.get(url)
         assert response.status_code == 200, url
         suffix = "." + url.split("?")[0].rsplit(".", 1)[1]
@@ -123,14 +147,49 @@ async def test_the_static_files_have_their_types_caching_and_policy(
         assert response.headers[CSP] == page.CONTENT_SECURITY_POLICY
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "etag" in response.headers
-    plain = await client.get("/static/map/map.js")
-    assert plain.headers["cache-control"] == "public, max-age=3600"
+    # Without the current ?v= (the modules map.js imports): revalidated each time, by ETag.
+    for name in OWN_FILES[1:]:
+        plain = await client.get(f"/static/map/{name}")
+        assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache", name
     stale = await client.get("/static/map/map.js?v=0000")
-    assert stale.headers["cache-control"] == "public, max-age=3600"
-    again = await client.get("/static/map/map.js", headers={"If-None-Match": plain.headers["etag"]})
+    assert stale.headers["cache-control"] == "no-cache"
+    etag = (await client.get("/static/map/map.js")).headers["etag"]
+    again = await client.get("/static/map/map.js", headers={"If-None-Match": etag})
     assert again.status_code == 304
-    image = await client.get("/static/map/vendor/leaflet/images/layers.png")
-    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+
+
+async def test_nothing_on_the_page_names_another_host(client: httpx.AsyncClient) -> None:
+    html = (await client.get("/")).text
+    assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html)
+    assert "http://" not in html and "https://" not in html
+    for name in OWN_FILES:
+        text = (await client.get(f"/static/map/{name}")).text.replace(SVG_NAMESPACE, "")
+        assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), name
+        assert "@import" not in text and "fonts." not in text, name
+    # MapLibre's CSS inlines its icons; it loads no file of its own.
+    css = (await client.get(_asset_urls(html)[0])).text
+    assert css.count("url(") == css.count('url("data:')
+    # The page builds its style itself: no style, glyph or sprite URL anywhere in map.js.
+    script = (await client.get("/static/map/map.js")).text
+    assert "glyphs" not in script and "sprite" not in script
+
+
+async def test_the_basemap_is_syria_its_neighbours_and_governorates(
+    client: httpx.AsyncClient,
+) -> None:
+    url = _module_urls((await client.get("/")).text)["basemap"]
+    basemap = json.loads((await client.get(url)).content)
+    assert "Natural Earth" in basemap["source"]
+    by_kind: dict[str, list[dict[str, str]]] = {}
+    for feature in basemap["features"]:
+        by_kind.setdefault(feature["properties"]["kind"], []).append(feature["properties"])
+    # The governorates carry OCHA's pcodes, as the gazetteer does, with a label point each.
+    pcodes = [f"SY{n:02d}" for n in range(1, 15)]
+    assert sorted(p["pcode"] for p in by_kind["governorate"]) == pcodes
+    assert sorted(p["pcode"] for p in by_kind["governorate-label"]) == pcodes
+    assert [p["iso"] for p in by_kind["syria"]] == ["SY"]
+    assert {"TR", "IQ", "JO", "LB", "IL"} <= {p["iso"] for p in by_kind["country"]}
+    assert {"TR", "IQ", "JO", "LB"} <= {p["iso"] for p in by_kind["country-label"]}
 
 
 @pytest.mark.parametrize(
@@ -151,10 +210,10 @@ async def test_nothing_outside_the_static_folder_is_served(
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_without_leaflet_copied_in_the_page_says_how_to_get_it(
+async def test_without_maplibre_copied_in_the_page_says_how_to_get_it(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(page, "ASSETS", {**page.ASSETS, "leaflet_js": "vendor/missing.js"})
+    monkeypatch.setattr(page, "ASSETS", {**page.ASSETS, "maplibre_js": "vendor/missing.mjs"})
     response = await client.get("/")
     assert response.status_code == 503
     assert "make assets" in response.json()["detail"]

@@ -22,6 +22,15 @@ RAQQA = (39.01, 35.95)
 IDLEB = (36.63, 35.93)
 
 
+def tolls(fatalities: Any) -> dict[str, Any]:
+    """Every sum of events that know no range (a number, or one per period): their low and
+    high sums are their fatalities, their civilian deaths 0 (tests/test_fatality_ranges.py
+    sums known ranges)."""
+    none = [0] * len(fatalities) if isinstance(fatalities, list) else 0
+    return {"fatalities": fatalities, "fatalities_low": fatalities,
+            "fatalities_high": fatalities, "civilian_fatalities": none}  # fmt: skip
+
+
 async def get(client: httpx.AsyncClient, path: str, **params: str) -> Any:
     response = await client.get(path, params=params)
     assert response.status_code == 200, response.text
@@ -40,7 +49,7 @@ async def test_monthly_series_has_every_period_of_the_range_with_zeros(
         "interval": "month",
         "group_by": None,
         "periods": ["2017-01-01", "2017-02-01", "2017-03-01", "2017-04-01"],
-        "totals": {"count": [2, 0, 1, 0], "fatalities": [7, 0, 0, 0]},
+        "totals": {"count": [2, 0, 1, 0], **tolls([7, 0, 0, 0])},
         "series": [],
         "groups_matched": None,
     }
@@ -52,7 +61,7 @@ async def test_monthly_series_has_every_period_of_the_range_with_zeros(
     assert doc["totals"]["count"] == [1, 2, 0, 1]
     # Nothing matches and no range given: no periods at all.
     doc = await get(client, "/stats/timeseries", type="Riots")
-    assert doc["periods"] == [] and doc["totals"] == {"count": [], "fatalities": []}
+    assert doc["periods"] == [] and doc["totals"] == {"count": [], **tolls([])}
 
 
 async def test_weeks_by_type_are_iso_weeks_and_series_come_largest_first(
@@ -71,9 +80,9 @@ async def test_weeks_by_type_are_iso_weeks_and_series_come_largest_first(
         datetime="2019-04-03/2019-04-20",
     )
     assert doc["periods"] == ["2019-04-01", "2019-04-08", "2019-04-15"]
-    assert doc["totals"] == {"count": [1, 1, 1], "fatalities": [2, 5, 0]}, "from 04-03 on"
+    assert doc["totals"] == {"count": [1, 1, 1], **tolls([2, 5, 0])}, "from 04-03 on"
     assert doc["series"] == [
-        {"group": "Explosions/Remote violence", "count": [1, 1, 1], "fatalities": [2, 5, 0]},
+        {"group": "Explosions/Remote violence", "count": [1, 1, 1], **tolls([2, 5, 0])},
     ]
     assert doc["groups_matched"] == 1
     doc = await get(client, "/stats/timeseries", interval="week", group_by="sub_type")
@@ -98,17 +107,17 @@ async def test_governorates_and_actors_as_groups(
     doc = await get(client, "/stats/timeseries", group_by="governorate")
     assert doc["periods"] == ["2017-06-01", "2017-07-01"]
     assert doc["series"] == [
-        {"group": "SY11", "count": [2, 0], "fatalities": [11, 0]},
-        {"group": None, "count": [0, 1], "fatalities": [0, 2]},
+        {"group": "SY11", "count": [2, 0], **tolls([11, 0])},
+        {"group": None, "count": [0, 1], **tolls([0, 2])},
     ]
     doc = await get(client, "/stats/timeseries", group_by="actor")
     assert doc["series"] == [
-        {"group": sdf, "count": [2, 0], "fatalities": [11, 0]},
-        {"group": isis, "count": [1, 0], "fatalities": [10, 0]},
-        {"group": None, "count": [0, 1], "fatalities": [0, 2]},
+        {"group": sdf, "count": [2, 0], **tolls([11, 0])},
+        {"group": isis, "count": [1, 0], **tolls([10, 0])},
+        {"group": None, "count": [0, 1], **tolls([0, 2])},
     ]
     # Each event once in the totals, whatever its number of actors.
-    assert doc["totals"] == {"count": [2, 1], "fatalities": [11, 2]}
+    assert doc["totals"] == {"count": [2, 1], **tolls([11, 2])}
     assert doc["groups_matched"] == 3
     top = await get(client, "/stats/timeseries", group_by="actor", top="1")
     assert [s["group"] for s in top["series"]] == [sdf]
@@ -127,16 +136,19 @@ async def test_timeseries_as_csv(client: httpx.AsyncClient, session: AsyncSessio
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.text == (
-        "period,group,count,fatalities\n"
-        "2020-01-01,SY07,1,2\n2020-02-01,SY07,0,0\n2020-03-01,SY07,0,0\n"
-        "2020-01-01,SY11,0,0\n2020-02-01,SY11,0,0\n2020-03-01,SY11,1,3\n"
+        "period,group,count,fatalities,fatalities_low,fatalities_high,civilian_fatalities\n"
+        "2020-01-01,SY07,1,2,2,2,0\n2020-02-01,SY07,0,0,0,0,0\n2020-03-01,SY07,0,0,0,0,0\n"
+        "2020-01-01,SY11,0,0,0,0,0\n2020-02-01,SY11,0,0,0,0,0\n2020-03-01,SY11,1,3,3,3,0\n"
     )
     plain = await client.get(
         "/stats/timeseries",
         params={"datetime": "2020-01-01/2020-02-29"},
         headers={"Accept": "text/csv"},
     )
-    assert plain.text == "period,count,fatalities\n2020-01-01,1,2\n2020-02-01,0,0\n"
+    assert plain.text == (
+        "period,count,fatalities,fatalities_low,fatalities_high,civilian_fatalities\n"
+        "2020-01-01,1,2,2,2,0\n2020-02-01,0,0,0,0,0\n"
+    )
 
 
 async def test_too_long_a_series_is_a_400_naming_interval(client: httpx.AsyncClient) -> None:
@@ -165,7 +177,7 @@ async def test_summary_by_governorate_and_type(
     doc = await get(client, "/stats/summary")
     assert doc["total"] == {
         "count": 4,
-        "fatalities": 11,
+        **tolls(11),
         "first_date": "2018-02-01",
         "last_date": "2019-03-01",
     }
@@ -176,15 +188,15 @@ async def test_summary_by_governorate_and_type(
         "governorate_pcode": "SY07",
         "name": "Idleb",
         "count": 2,
-        "fatalities": 4,
+        **tolls(4),
     }
     assert by_gov["SY11"]["count"] == 1 and by_gov["SY11"]["fatalities"] == 6
-    assert by_gov[None] == {"governorate_pcode": None, "name": None, "count": 1, "fatalities": 1}
+    assert by_gov[None] == {"governorate_pcode": None, "name": None, "count": 1, **tolls(1)}
     assert by_gov["SY01"] == {
         "governorate_pcode": "SY01",
         "name": "Damascus",
         "count": 0,
-        "fatalities": 0,
+        **tolls(0),
     }
     by_type = {t["event_type"]: (t["count"], t["fatalities"]) for t in doc["by_type"]}
     assert by_type == {
@@ -199,7 +211,12 @@ async def test_summary_by_governorate_and_type(
     assert filtered["total"]["count"] == 1 and filtered["total"]["fatalities"] == 0
     assert len(filtered["by_governorate"]) == 14, "no row without a governorate when none"
     empty = await get(client, "/stats/summary", q="nothing-matches-this")
-    assert empty["total"] == {"count": 0, "fatalities": 0, "first_date": None, "last_date": None}
+    assert empty["total"] == {
+        "count": 0,
+        **tolls(0),
+        "first_date": None,
+        "last_date": None,
+    }
     retracted = await get(client, "/stats/summary", status="retracted")
     assert retracted["total"]["fatalities"] == 50
     riots = await get(client, "/stats/summary", type="Riots")
@@ -330,7 +347,7 @@ async def test_statistics_as_of_count_the_events_as_they_stood(live: Live) -> No
     assert (summary["total"]["count"], summary["total"]["fatalities"]) == (1, 2)
     assert (await client.get("/stats/summary")).json()["total"]["count"] == 0
     series = (await client.get("/stats/timeseries", params={**then, "group_by": "actor"})).json()
-    assert series["totals"] == {"count": [1], "fatalities": [2]}
+    assert series["totals"] == {"count": [1], **tolls([2])}
     assert series["periods"] == ["2024-03-01"]
     grid = (await client.get("/stats/grid", params=then)).json()
     assert [c["properties"]["count"] for c in grid["features"]] == [1]

@@ -23,7 +23,7 @@ from app.stats.folding import fold_backlog, keep_folded
 from app.stats.rollup_repository import ACTORS, EVENTS, Family
 from app.web.params import BBox
 from tests.conftest import Keys, Live, RolledBackDatabase
-from tests.exchange_data import acled_row, write_acled
+from tests.exchange_data import acled_row, ucdp_row, write_acled, write_ucdp
 from tests.factories import add_event
 from tests.test_event_writes import create, feature
 from tests.test_exchange_import import QUIET
@@ -50,10 +50,21 @@ RANGES = (
 )
 
 
+def _range(rng: random.Random, best: int | None) -> dict[str, int | None]:
+    """Low, high and civilian deaths for an event of toll ``best``: each known or not, as
+    the checks of migration 0010 allow (a range without a best figure too)."""
+    low = rng.choice((None, None, 0, best // 2)) if best is not None else rng.choice((None, 1))
+    high = rng.choice((None, None, best, best + 5)) if best is not None else rng.choice((None, 6))
+    ceiling = high if high is not None else best
+    civilians = rng.choice((None, 0, ceiling)) if ceiling is not None else None
+    return {"fatalities_low": low, "fatalities_high": high, "civilian_fatalities": civilians}
+
+
 async def _events(session: AsyncSession, seed: int, count: int) -> list[int]:
     """``count`` events from late 2016 to early 2017 of every status, some without a
-    governorate, a toll or actors; drafts by two analysts and by nobody."""
+    governorate, a toll, a range of tolls or actors; drafts by two analysts and by nobody."""
     rng = random.Random(seed)
+    ranges = random.Random(seed + 1)  # its own draws: the other fields stay as they were
     actors = []
     for name in ACTOR_NAMES:
         actor = (await session.exec(select(Actor).where(Actor.name == name))).first()
@@ -66,6 +77,7 @@ async def _events(session: AsyncSession, seed: int, count: int) -> list[int]:
     for _ in range(count):
         event_type = rng.choice(list(TYPES))
         status = rng.choice(("published", "published", "draft", "retracted"))
+        fatalities = rng.choice((None, 0, 1, 3, 12))
         event = await add_event(
             session,
             f"201{rng.choice((6, 7, 7))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -77,8 +89,9 @@ async def _events(session: AsyncSession, seed: int, count: int) -> list[int]:
             sub_event_type=rng.choice(TYPES[event_type]),
             governorate=rng.choice(GOVERNORATES),
             status=status,
-            fatalities=rng.choice((None, 0, 1, 3, 12)),
+            fatalities=fatalities,
             created_by=rng.choice(("amal", "omar", None)),
+            **_range(ranges, fatalities),
         )
         assert event.id is not None
         for actor_id in rng.sample(actors, rng.randint(0, 2)):
@@ -134,8 +147,19 @@ def _queries(seed: int, count: int, keys: Keys) -> list[tuple[str, dict[str, str
     return queries
 
 
+# Each sum a roll-up keeps and what an event adds to it (README, Statistics): low and high
+# where known, else the best figure; civilian deaths where known; unknown as 0.
+SUMS = {
+    "fatalities": "coalesce(e.fatalities, 0)",
+    "fatalities_low": "coalesce(e.fatalities_low, e.fatalities, 0)",
+    "fatalities_high": "coalesce(e.fatalities_high, e.fatalities, 0)",
+    "civilian_fatalities": "coalesce(e.civilian_fatalities, 0)",
+}
+
+
 async def _levels_hold_the_events(conn: AsyncConnection) -> None:
-    """Every roll-up plus its pending deltas equals a fresh GROUP BY of the events."""
+    """Every roll-up plus its pending deltas equals a fresh GROUP BY of the events, in its
+    count and in each of its sums."""
     owner = "CASE WHEN e.status = 'draft' THEN coalesce(e.created_by, '') ELSE '' END"
     columns = {
         "event_type": "e.event_type",
@@ -152,16 +176,18 @@ async def _levels_hold_the_events(conn: AsyncConnection) -> None:
             dims = sorted(level.dims)
             period = f"date_trunc('{level.unit}', {{}}::timestamp)::date"
             keys = ", ".join(str(i) for i in range(1, len(dims) + 4))
+            sums = ", ".join(SUMS)
             expected = f"""
 SELECT {period.format("e.event_date")}, e.status, {owner}, {", ".join(columns[d] for d in dims)},
-       count(*), coalesce(sum(e.fatalities), 0)
+       count(*), {", ".join(f"sum({rule})" for rule in SUMS.values())}
 FROM events e {links if family is ACTORS else ""} GROUP BY {keys}"""
             held = f"""
-SELECT {period.format("x.period")}, status, owner, {", ".join(dims)}, sum(n), sum(fatalities)
-FROM (SELECT period, status, owner, {", ".join(dims)}, n, fatalities FROM {level.table}
+SELECT {period.format("x.period")}, status, owner, {", ".join(dims)}, sum(n),
+       {", ".join(f"sum({name})" for name in SUMS)}
+FROM (SELECT period, status, owner, {", ".join(dims)}, n, {sums} FROM {level.table}
       UNION ALL
-      SELECT period, status, owner, {", ".join(dims)}, n, fatalities FROM {family.deltas}) x
-GROUP BY {keys} HAVING sum(n) <> 0 OR sum(fatalities) <> 0"""
+      SELECT period, status, owner, {", ".join(dims)}, n, {sums} FROM {family.deltas}) x
+GROUP BY {keys} HAVING {" OR ".join(f"sum({name}) <> 0" for name in ("n", *SUMS))}"""
             want = sorted(tuple(r) for r in (await conn.execute(text(expected))).all())
             have = sorted(tuple(r) for r in (await conn.execute(text(held))).all())
             assert have == want, level.table
@@ -209,13 +235,21 @@ async def test_answers_stay_equal_after_corrections_retractions_merges_and_links
     editor = keys.editor
     first = (await create(client, editor, status="published", actor1=ACTOR_NAMES[0])).json()
     second = (await create(client, editor, status="published", governorate_pcode="SY07")).json()
-    draft = (await create(client, keys.analyst, event_date="2017-01-31")).json()
+    draft = (
+        await create(
+            client, keys.analyst, event_date="2017-01-31", fatalities_low=1, fatalities_high=4
+        )
+    ).json()
     queries = _queries(seed=17, count=40, keys=keys)
     writes: list[tuple[str, str, dict[str, Any] | None]] = [
         ("PATCH", first["id"], {"properties": {"event_date": "2017-02-01", "fatalities": 9}}),
+        ("PATCH", first["id"], {"properties": {"fatalities_low": 5, "fatalities_high": 14,
+                                               "civilian_fatalities": 2}}),
         ("PATCH", first["id"], {"properties": {"event_type": "Riots",
                                                "sub_event_type": "Mob violence"}}),
         ("PATCH", second["id"], {"properties": {"governorate_pcode": "SY11", "fatalities": None}}),
+        ("PATCH", second["id"], {"properties": {"fatalities_high": 3, "civilian_fatalities": 1}}),
+        ("PATCH", first["id"], {"properties": {"fatalities_low": None}}),
         ("PATCH", first["id"], {"properties": {"actors": [
             {"name": ACTOR_NAMES[1], "side": "actor1"}, {"name": "New Brigade", "side": "actor2"},
             {"name": ACTOR_NAMES[1], "side": "actor2"}]}}),
@@ -252,8 +286,12 @@ async def test_direct_sql_updates_and_link_moves_keep_the_roll_ups_exact(
         "UPDATE events SET event_date = event_date + 20 WHERE id % 3 = 0",
         "UPDATE events SET status = 'published' WHERE status = 'draft' AND id % 2 = 0",
         "UPDATE events SET created_by = 'omar' WHERE status = 'draft'",
-        "UPDATE events SET fatalities = coalesce(fatalities, 0) + 1, governorate_pcode = NULL"
-        " WHERE id % 4 = 1",
+        "UPDATE events SET fatalities = coalesce(fatalities, 0) + 1,"
+        " fatalities_high = fatalities_high + 1, governorate_pcode = NULL WHERE id % 4 = 1",
+        # a range given, changed and taken away, the best figure as it is
+        "UPDATE events SET fatalities_high = coalesce(fatalities, 0) + 2, civilian_fatalities = 1"
+        " WHERE id % 3 = 2",
+        "UPDATE events SET fatalities_low = NULL, civilian_fatalities = NULL WHERE id % 6 = 5",
         "UPDATE event_actors SET event_id = :b WHERE event_id = :a",
         "DELETE FROM event_actors WHERE event_id % 5 = 0",
         "INSERT INTO event_actors (event_id, actor_id, side)"
@@ -303,6 +341,41 @@ async def test_an_acled_import_keeps_the_answers_equal(
     assert summary.updated == 10
     await _levels_hold_the_events(conn)
     for path, params, headers in _queries(seed=23, count=40, keys=keys):
+        await _agree(client, path, params, headers)
+
+
+async def test_a_ucdp_import_with_ranges_keeps_the_answers_equal(
+    tmp_path: Path,
+    db: RolledBackDatabase,
+    client: httpx.AsyncClient,
+    conn: AsyncConnection,
+    session: AsyncSession,
+    keys: Keys,
+) -> None:
+    await _events(session, seed=29, count=20)
+    rows = [
+        ucdp_row(
+            id=f"97{i:04d}",
+            date_start=f"2017-0{1 + i % 3}-{1 + i % 28:02d} 00:00:00.000",
+            date_end=f"2017-0{1 + i % 3}-{1 + i % 28:02d} 00:00:00.000",
+            best=str(i % 6),
+            low=str(i % 6 // 2) if i % 4 else "",
+            high=str(i % 6 + i % 3) if i % 5 else "",
+            deaths_civilians=str(i % 2) if i % 6 else "",
+        )
+        for i in range(30)
+    ]
+    summary = await import_files(db, "ucdp", [write_ucdp(tmp_path / "g.csv", rows)], QUIET)
+    assert (summary.created, summary.problems) == (30, [])
+    await _levels_hold_the_events(conn)
+    for path, params, headers in _queries(seed=31, count=40, keys=keys):
+        await _agree(client, path, params, headers)
+    # New estimates for a third of them: one new version each, the sums follow.
+    again = [{**r, "low": "0", "high": "40", "deaths_civilians": "3"} for r in rows[:10]]
+    summary = await import_files(db, "ucdp", [write_ucdp(tmp_path / "h.csv", again)], QUIET)
+    assert summary.updated == 10
+    await _levels_hold_the_events(conn)
+    for path, params, headers in _queries(seed=37, count=40, keys=keys):
         await _agree(client, path, params, headers)
 
 

@@ -194,6 +194,37 @@ def _import(source: str, files: list[Path]) -> None:
         raise typer.Exit(1)
 
 
+@app.command("fetch")
+def fetch(
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="ucdp (UCDP GED), geonames (GeoNames' SY.zip), boundaries (OCHA COD-AB "
+            "from HDX) or all"
+        ),
+    ],
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version", help="UCDP GED release: 26.1 (yearly) or 26.0.3 (monthly candidate)"
+        ),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache", help="download folder (default: SE_FETCH_CACHE_DIR, else .data/downloads)"
+        ),
+    ] = None,
+) -> None:
+    """Download the published files, verify them and import them; re-runs write only what
+    changed. Needs the network; offline, load files with `import ucdp` / `gazetteer load`."""
+    from app.cli.fetch import TARGETS, run
+
+    if what not in TARGETS:
+        _fail(f"fetch what? one of {', '.join(TARGETS)}, not {what!r}")
+    run(what, version, cache, console)
+
+
 @import_app.command("acled")
 def import_acled(
     files: Annotated[list[Path], typer.Argument(help="ACLED CSV exports (any countries)")],

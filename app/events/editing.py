@@ -57,6 +57,9 @@ async def _resolve(
         "sub_event_type": sub_type,
         "description": props.description,
         "fatalities": props.fatalities,
+        "fatalities_low": props.fatalities_low,
+        "fatalities_high": props.fatalities_high,
+        "civilian_fatalities": props.civilian_fatalities,
         "geo_precision": props.geo_precision,
         "place_id": props.place_id,
         "governorate_pcode": props.governorate_pcode

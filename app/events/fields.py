@@ -22,7 +22,9 @@ from app.events.sql import (
     FEATURE_PROPERTIES,
     csv_sql,
     feature_sql,
+    typed_sql,
 )
+from app.web.columnar import Column
 from app.web.params import parse_bool, split_list
 
 _COORDINATES = ("latitude", "longitude")
@@ -50,13 +52,21 @@ class Fields:
             names = tuple(n for n in names if n not in _COORDINATES)
         return csv_sql(names)
 
+    def typed(self) -> tuple[tuple[Column, ...], str]:
+        """The typed columns of these fields (GeoParquet, FlatGeobuf) and their SELECT list,
+        the point's coordinates last."""
+        return typed_sql(None if self.properties is None else ("id", *self.properties))
+
 
 ALL = Fields()
 
 
-def parse_fields(request: Request, *, tabular: bool, fixed: bool = False) -> Fields:
+def parse_fields(
+    request: Request, *, tabular: bool, fixed: bool = False, geometry_kept: bool = False
+) -> Fields:
     """The fields a request names, for Features or (``tabular``) CSV columns; ``fixed``:
-    the format's columns cannot change (ACLED's)."""
+    the format's columns cannot change (ACLED's); ``geometry_kept``: the format always has
+    its geometry (GeoParquet, FlatGeobuf)."""
     q = request.query_params
     raw, skip = q.get("properties"), q.get("skipGeometry")
     if raw is None and skip is None:
@@ -65,6 +75,12 @@ def parse_fields(request: Request, *, tabular: bool, fixed: bool = False) -> Fie
         name = "properties" if raw is not None else "skipGeometry"
         raise InvalidParameter(name, "ACLED's columns are fixed: use f=csv to choose columns")
     geometry = not parse_bool(skip, "skipGeometry")
+    if geometry_kept and not geometry:
+        raise InvalidParameter(
+            "skipGeometry",
+            "GeoParquet and FlatGeobuf always carry the geometry: leave skipGeometry out, "
+            "or use f=csv",
+        )
     if raw is None:
         return Fields(None, geometry)
     allowed = CSV_COLUMNS if tabular else tuple(name for name, _ in FEATURE_PROPERTIES)

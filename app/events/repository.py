@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -250,6 +250,23 @@ async def copy_out(
     # (PostgreSQL escapes control characters in JSON): each line is the Feature as it is.
     options = {} if csv_select is not None else {"delimiter": "\x02", "quote": "\x01"}
     await conn.copy_from_query(query, *args, output=sink, format="csv", **options)
+
+
+async def fetch_batches(
+    conn: asyncpg.Connection,
+    f: EventFilters,
+    place: PlaceRef | None,
+    *,
+    select: str,
+    sort: Sort = DEFAULT,
+    rows_per_batch: int,
+) -> AsyncIterator[list[Record]]:
+    """Every matching event as rows of ``select``, in ``sort``'s order, ``rows_per_batch`` at
+    a time from a server-side cursor (``conn`` in a transaction): memory holds one batch."""
+    query, args = positional(*export_query(f, place, csv_select=select, sort=sort))
+    cursor = await conn.cursor(query, *args)
+    while rows := await cursor.fetch(rows_per_batch):
+        yield rows
 
 
 def count_query(f: EventFilters, place: PlaceRef | None) -> tuple[str, dict[str, Any]]:

@@ -26,7 +26,9 @@ from app.events.schemas import (
 )
 from app.exchange.sql import ACLED_COLUMNS, ACLED_SELECT
 from app.idempotency.service import StoredResponse, check_key
+from app.sources import service as sources
 from app.web.budgets import counting
+from app.web.bulk import FILE_NAMES, page_bytes, writer_for
 from app.web.citation import citation, citation_headers, with_link
 from app.web.conditional import (
     NO_STORE,
@@ -39,28 +41,33 @@ from app.web.conditional import (
 )
 from app.web.exports import export_response
 from app.web.fastpath import read_of
-from app.web.formats import COMMON, MEDIA_TYPES, Format, negotiate
+from app.web.formats import BULK, COMMON, MEDIA_TYPES, Format, negotiate
 from app.web.links import url_with
 from app.web.params import parse_timestamp
 from app.web.querydoc import documented
 from app.web.render import csv_text, feature_collection, total_headers
 from app.web.responses import GeoJSONResponse
 from app.web.schemas import AUTH_RESPONSES, PROBLEM_RESPONSES, problem_response
+from app.web.streaming import Producer
 
 router = APIRouter(tags=["events"])
 # f=acled: ACLED's columns, so that scripts written for ACLED's exports read ours.
-EVENT_FORMATS = (*COMMON, Format.acled)
+# f=parquet, f=fgb: GeoParquet and FlatGeobuf, typed columns and a point geometry.
+EVENT_FORMATS = (*COMMON, Format.acled, *BULK)
 
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A FeatureCollection; or CSV / NDJSON with `f=` or `Accept`; "
-        "`f=acled` (or `Accept: text/csv; profile=acled`): CSV in ACLED's columns",
+        "`f=acled` (or `Accept: text/csv; profile=acled`): CSV in ACLED's columns; "
+        "`f=parquet` (GeoParquet 1.1) or `f=fgb` (FlatGeobuf)",
         "content": {
             "application/geo+json": {
                 "schema": {"$ref": "#/components/schemas/EventFeatureCollection"}
             },
             "text/csv": {"schema": {"type": "string"}},
             "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+            "application/flatgeobuf": {"schema": {"type": "string", "format": "binary"}},
         },
     },
     304: {"description": "Not modified (If-None-Match, or If-Modified-Since without it)"},
@@ -83,8 +90,14 @@ async def respond_with_events(
     page = parse_page(request, settings.default_limit, settings.max_limit, export=export)
     media = MEDIA_TYPES[fmt]
     tabular = fmt in (Format.csv, Format.acled)
-    page.fields = parse_fields(request, tabular=tabular, fixed=fmt is Format.acled)
+    bulk = fmt in BULK
+    page.fields = parse_fields(
+        request, tabular=tabular or bulk, fixed=fmt is Format.acled, geometry_kept=bulk
+    )
     columns, select = (ACLED_COLUMNS, ACLED_SELECT) if fmt is Format.acled else page.fields.csv()
+    if bulk:  # typed columns, each row ending with its point
+        typed, select = page.fields.typed()
+        make_writer = writer_for(fmt, typed)
     read = CachedRead.of(request, fmt.value, principal)
     if export and page.limit is None and page.after is None:
         check_export_caps(filters, settings.export_max_bbox_deg2, settings.export_max_days)
@@ -96,7 +109,8 @@ async def respond_with_events(
         if checked.validators.current:
             return not_modified(cache)
         cited = citation_headers(request, checked.validators.data_time)
-        produce = partial(
+        cited.update(await sources.headers(request.app.state, db))  # attribution
+        produce: Producer = partial(
             service.export_events,
             db=db,
             filters=filters,
@@ -105,6 +119,16 @@ async def respond_with_events(
             sort=page.sort,
             feature=page.fields.feature(),
         )
+        if bulk:
+            produce = partial(
+                service.export_table,
+                db=db,
+                filters=filters,
+                place=checked.body,
+                select=select,
+                sort=page.sort,
+                make_writer=make_writer,
+            )
         return export_response(
             request,
             produce,
@@ -117,7 +141,7 @@ async def respond_with_events(
             db=db,
             filters=filters,
             page=page,
-            csv=tabular,
+            csv=tabular or bulk,
             read=read,
             principal=principal,
             place_in_path=place_in_path is not None,
@@ -148,7 +172,10 @@ async def respond_with_events(
         headers["Link"] = f'<{next_url}>; rel="next"'
     headers.update(total_headers(result.number_matched, result.number_estimated))
     headers = with_link(headers, citation_headers(request, data_time))
-    if tabular:
+    headers.update(await sources.headers(request.app.state, db))  # attribution
+    if bulk:
+        content = await page_bytes(make_writer, result.rows)
+    elif tabular:
         content = csv_text(columns, result.rows).encode()
     else:
         content = "".join(f"{r['feature']}\n" for r in result.rows).encode()
@@ -160,6 +187,8 @@ def _disposition(fmt: Format) -> dict[str, str]:
         return {"Content-Disposition": 'attachment; filename="events.csv"'}
     if fmt is Format.acled:
         return {"Content-Disposition": 'attachment; filename="events-acled.csv"'}
+    if fmt in FILE_NAMES:
+        return {"Content-Disposition": f'attachment; filename="{FILE_NAMES[fmt]}"'}
     return {}
 
 

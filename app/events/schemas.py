@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 from app.web.schemas import Link, PlaceSummary, PointGeometry
@@ -104,7 +105,9 @@ class PlaceEventQuery(_Filters):
         description="true: Features without geometry (null), CSV without latitude/longitude",
     )
     f: str | None = Field(
-        None, description="geojson (default), csv, ndjson, or acled (CSV in ACLED's columns)"
+        None,
+        description="geojson (default), csv, ndjson, acled (CSV in ACLED's columns), "
+        "parquet (GeoParquet 1.1) or fgb (FlatGeobuf)",
     )
 
 
@@ -125,7 +128,10 @@ class EventProperties(BaseModel):
     event_type: str
     sub_event_type: str
     description: str
-    fatalities: int | None
+    fatalities: int | None = Field(description="reported deaths, the best figure (null: unknown)")
+    fatalities_low: int | None = Field(description="the low estimate (UCDP's low), if known")
+    fatalities_high: int | None = Field(description="the high estimate (UCDP's high), if known")
+    civilian_fatalities: int | None = Field(description="civilian deaths, if known")
     geo_precision: int = Field(description="1 the place itself, 2 near it, 3 a larger region")
     governorate_pcode: str | None
     place_id: str | None
@@ -157,6 +163,9 @@ class EventListProperties(BaseModel):
     sub_event_type: str | None = None
     description: str | None = None
     fatalities: int | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    civilian_fatalities: int | None = None
     geo_precision: int | None = None
     governorate_pcode: str | None = None
     place_id: str | None = None
@@ -285,7 +294,22 @@ class EventPropertiesIn(BaseModel):
         description="one of the event type's ACLED sub-event types",
     )
     description: str = Field("", max_length=20000)
-    fatalities: int | None = Field(None, strict=True, ge=0, le=1_000_000)
+    fatalities: int | None = Field(
+        None, strict=True, ge=0, le=1_000_000, description="deaths, the best figure"
+    )
+    fatalities_low: int | None = Field(
+        None, strict=True, ge=0, le=1_000_000, description="the low estimate: at most fatalities"
+    )
+    fatalities_high: int | None = Field(
+        None, strict=True, ge=0, le=1_000_000, description="the high estimate: at least fatalities"
+    )
+    civilian_fatalities: int | None = Field(
+        None,
+        strict=True,
+        ge=0,
+        le=1_000_000,
+        description="civilian deaths: at most fatalities_high (or fatalities)",
+    )
     geo_precision: int = Field(
         1, strict=True, ge=1, le=3, description="1 the place, 2 near it, 3 a region"
     )
@@ -312,6 +336,34 @@ class EventPropertiesIn(BaseModel):
         if value > datetime.now(UTC).date() + timedelta(days=1):
             raise ValueError("an event cannot be dated in the future")
         return value
+
+    @model_validator(mode="after")
+    def _a_range(self) -> EventPropertiesIn:
+        # The checks of migration 0010, each where both of its figures are known.
+        for name, reason in fatality_range_problems(
+            self.fatalities, self.fatalities_low, self.fatalities_high, self.civilian_fatalities
+        ):
+            raise PydanticCustomError("fatality_range", f"{name}: {reason}")
+        return self
+
+
+def fatality_range_problems(
+    best: int | None, low: int | None, high: int | None, civilians: int | None
+) -> list[tuple[str, str]]:
+    """What breaks low <= fatalities <= high and civilians <= high (or fatalities), each
+    compared only where both figures are known; the field to blame and why."""
+    found: list[tuple[str, str]] = []
+    if low is not None and best is not None and low > best:
+        found.append(("fatalities_low", f"{low} is more than fatalities ({best})"))
+    if high is not None and best is not None and best > high:
+        found.append(("fatalities_high", f"{high} is less than fatalities ({best})"))
+    if low is not None and high is not None and low > high:
+        found.append(("fatalities_low", f"{low} is more than fatalities_high ({high})"))
+    ceiling = high if high is not None else best
+    if civilians is not None and ceiling is not None and civilians > ceiling:
+        which = "fatalities_high" if high is not None else "fatalities"
+        found.append(("civilian_fatalities", f"{civilians} is more than {which} ({ceiling})"))
+    return found
 
 
 class WritePoint(BaseModel):

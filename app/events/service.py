@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from app.events.filters import CURSOR_KIND, EventFilters, Page
 from app.events.repository import PlaceRef
 from app.events.sorting import DEFAULT, Sort
 from app.events.sql import CSV_SELECT, FEATURE
+from app.web.columnar import TableWriter
 from app.web.conditional import CachedRead
 from app.web.cursor import encode_cursor
 
@@ -124,6 +126,47 @@ async def export_events(
         await repository.copy_out(
             conn, filters, place, sink, csv_select=csv_select, sort=sort, feature=feature
         )
+
+
+# Rows per batch of a GeoParquet / FlatGeobuf export: one Parquet row group each; a batch of
+# every column is a few MB in Python objects at most.
+ROWS_PER_BATCH = 10_000
+
+
+async def export_table(
+    sink: Callable[[bytes], Awaitable[None]],
+    *,
+    db: Database,
+    filters: EventFilters,
+    place: PlaceRef | None,
+    select: str,
+    sort: Sort = DEFAULT,
+    make_writer: Callable[[], TableWriter],
+) -> None:
+    """Every matching event (after ``check_export``) as a GeoParquet or FlatGeobuf file into
+    ``sink``, from the export pool: batches from a cursor, each encoded in a thread while
+    PostgreSQL makes the next one, and sent as it comes. Nothing is sent before the first
+    batch, so a failing query is still an error answer, not a cut-off file."""
+    writer = make_writer()
+    head = writer.start()
+    encoding: asyncio.Future[bytes] | None = None
+    try:
+        async with db.export_connection() as conn:
+            batches = repository.fetch_batches(
+                conn, filters, place, select=select, sort=sort, rows_per_batch=ROWS_PER_BATCH
+            )
+            async for rows in batches:
+                if encoding is not None:  # one batch encoded at a time, in order
+                    await sink(head + await encoding)
+                    head = b""
+                encoding = asyncio.ensure_future(asyncio.to_thread(writer.write, rows))
+        if encoding is not None:
+            await sink(head + await encoding)
+            head = b""
+    finally:
+        if encoding is not None and not encoding.done():
+            encoding.cancel()
+    await sink(head + writer.finish())
 
 
 async def get_event(

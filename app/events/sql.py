@@ -9,6 +9,8 @@ that every list, detail, export and the change feed are the same SQL over either
 
 from __future__ import annotations
 
+from app.web.columnar import Column, Kind
+
 ACTORS_LIVE = """
 LEFT JOIN LATERAL (
   SELECT json_agg(json_build_object('name', a.name, 'side', ea.side)
@@ -63,6 +65,9 @@ FEATURE_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("sub_event_type", "e.sub_event_type"),
     ("description", "e.description"),
     ("fatalities", "e.fatalities"),
+    ("fatalities_low", "e.fatalities_low"),
+    ("fatalities_high", "e.fatalities_high"),
+    ("civilian_fatalities", "e.civilian_fatalities"),
     ("geo_precision", "e.geo_precision"),
     ("governorate_pcode", "e.governorate_pcode"),
     ("place_id", "e.place_id"),
@@ -122,6 +127,9 @@ CSV_FIELDS: tuple[tuple[str, str], ...] = (
     ("longitude", "round(ST_X(e.geom)::numeric, 6)"),
     ("geo_precision", "e.geo_precision"),
     ("fatalities", "e.fatalities"),
+    ("fatalities_low", "e.fatalities_low"),
+    ("fatalities_high", "e.fatalities_high"),
+    ("civilian_fatalities", "e.civilian_fatalities"),
     ("description", "e.description"),
     ("status", "e.status"),
     ("version", "e.version"),
@@ -137,6 +145,52 @@ def csv_sql(names: tuple[str, ...] | None = None) -> tuple[tuple[str, ...], str]
 
 
 CSV_SELECT = csv_sql()[1]
+
+# The CSV columns with types of their own, for the columnar formats (GeoParquet, FlatGeobuf):
+# a day, counts, coordinates and an instant as themselves rather than as text.
+_TYPED_SQL = {
+    "latitude": "round(ST_Y(e.geom)::numeric, 6)::float8",
+    "longitude": "round(ST_X(e.geom)::numeric, 6)::float8",
+    "updated_at": "e.updated_at",
+}
+# Every CSV column's kind: a column added to CSV_FIELDS without one fails at import (below).
+_KINDS: dict[str, Kind] = {
+    "id": "string",
+    "event_date": "date",
+    "time_precision": "int",
+    "event_type": "string",
+    "sub_event_type": "string",
+    "actor1": "string",
+    "actor2": "string",
+    "governorate_pcode": "string",
+    "place_id": "string",
+    "place_name": "string",
+    "latitude": "float",
+    "longitude": "float",
+    "geo_precision": "int",
+    "fatalities": "int",
+    "fatalities_low": "int",
+    "fatalities_high": "int",
+    "civilian_fatalities": "int",
+    "description": "string",
+    "status": "string",
+    "version": "int",
+    "updated_at": "timestamp",
+}
+# Each row ends with the point (lon, lat), which the formats write as their geometry.
+_POINT = "ST_X(e.geom) AS _lon, ST_Y(e.geom) AS _lat"
+
+
+def typed_sql(names: tuple[str, ...] | None = None) -> tuple[tuple[Column, ...], str]:
+    """The typed columns of these CSV names (all when None) and their SELECT list, which
+    ends with the point's longitude and latitude."""
+    chosen = [(n, _TYPED_SQL.get(n, sql)) for n, sql in CSV_FIELDS if names is None or n in names]
+    columns = tuple(Column(n, _KINDS[n]) for n, _ in chosen)
+    return columns, ", ".join([*(f"{sql} AS {name}" for name, sql in chosen), _POINT])
+
+
+TYPED_COLUMNS = typed_sql()[0]
+
 
 _PLACES_LIVE = """SELECT ep.place_id, ep.role, 1 FROM event_places ep
               WHERE ep.event_id = e.id AND ep.role <> 'primary'"""

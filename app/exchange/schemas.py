@@ -34,6 +34,9 @@ class ActorLink:
     inter_code: int | None = None
 
 
+RANGE_FIELDS = ("fatalities_low", "fatalities_high", "civilian_fatalities")
+
+
 @dataclass
 class Record:
     """One event as the importer stores it; ``source_version`` decides re-imports."""
@@ -54,11 +57,20 @@ class Record:
     district_pcode: str | None
     place_id: str | None
     actors: tuple[ActorLink, ...] = ()
+    # UCDP's low and high estimates and civilian deaths (ACLED has one figure only).
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    civilian_fatalities: int | None = None
 
     def content_digest(self) -> str:
         """A version for sources without one: what the import took from the row."""
         data = dataclasses.asdict(self)
         del data["source_version"]
+        # Figures the row does not give leave the digest as it was before they existed, so
+        # that an ACLED row without timestamp keeps its version.
+        for name in RANGE_FIELDS:
+            if data[name] is None:
+                del data[name]
         digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
         return "sha256:" + digest.hexdigest()[:32]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from app.events.schemas import fatality_range_problems
 from app.exchange.fields import parse_date, parse_int, parse_optional_int, parse_point
 from app.exchange.geography import PlaceIndex, governorate_pcode, name_key
 from app.exchange.schemas import ActorLink, Record, RowError, Skip
@@ -75,6 +76,23 @@ def _description(row: dict[str, str], label: str) -> str:
     return ". ".join(p for p in parts if p) + "."
 
 
+def _deaths(row: dict[str, str]) -> tuple[int | None, int | None, int | None, int | None]:
+    """best, low, high and deaths_civilians; a row whose figures contradict each other (low
+    above best, best above high, more civilians than high) is a bad row, as the store's
+    checks would refuse it."""
+    figures = tuple(
+        parse_optional_int(row.get(column, ""), column)
+        for column in ("best", "low", "high", "deaths_civilians")
+    )
+    best, low, high, civilians = figures
+    if fatality_range_problems(best, low, high, civilians):
+        raise RowError(
+            f"deaths do not add up: low {low}, best {best}, high {high},"
+            f" deaths_civilians {civilians}"
+        )
+    return best, low, high, civilians
+
+
 def parse_row(row: dict[str, str], places: PlaceIndex) -> Record | Skip:
     """One GED row as an event, a skip (another country), or a ``RowError``."""
     skip = _outside_syria(row)
@@ -103,6 +121,7 @@ def parse_row(row: dict[str, str], places: PlaceIndex) -> Record | Skip:
         for side, column in (("actor1", "side_a"), ("actor2", "side_b"))
         if (name := row.get(column, "").strip())
     ]
+    best, low, high, civilians = _deaths(row)
     record = Record(
         source=SOURCE,
         source_id=source_id,
@@ -112,7 +131,10 @@ def parse_row(row: dict[str, str], places: PlaceIndex) -> Record | Skip:
         event_type=event_type,
         sub_event_type=sub_event_type,
         description=_description(row, label),
-        fatalities=parse_optional_int(row.get("best", ""), "best"),
+        fatalities=best,
+        fatalities_low=low,
+        fatalities_high=high,
+        civilian_fatalities=civilians,
         lon=lon,
         lat=lat,
         geo_precision=GEO_PRECISION[where_prec],

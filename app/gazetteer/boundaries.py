@@ -1,8 +1,10 @@
 """OCHA COD-AB administrative boundaries (shapefile or GeoJSON), admin levels 1-3.
 
-Both field conventions are read: the 2016 edition's NAME_EN / NAME_AR / PCODE (with parent
-ADMn_* fields) and newer editions' ADMn_EN / ADMn_AR / ADMn_PCODE, the highest n being the
-feature's own. Coordinates must be WGS84 longitude/latitude (EPSG:4326), as OCHA ships them.
+Three field conventions are read: the 2016 edition's NAME_EN / NAME_AR / PCODE (with parent
+ADMn_* fields), newer editions' ADMn_EN / ADMn_AR / ADMn_PCODE, and the 2025 standard's
+admn_name / admn_name1 / admn_pcode (name1 in the language of ``lang1``, Arabic for Syria),
+the highest n being the feature's own. Coordinates must be WGS84 longitude/latitude
+(EPSG:4326), as OCHA ships them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 LEVEL_KINDS = {1: "governorate", 2: "district", 3: "subdistrict"}
 _PCODE = re.compile(r"^SY\d{2}(\d{2}(\d{2})?)?$")
-_ADM = re.compile(r"^ADM(\d)_(EN|AR|PCODE)$", re.IGNORECASE)
+_ADM = re.compile(r"^ADM(\d)_(EN|AR|PCODE|NAME|NAME1)$", re.IGNORECASE)
 
 
 class BoundaryError(ValueError):
@@ -36,14 +38,20 @@ class Boundary:
     area: MultiPolygon
 
 
-def _own_fields(props: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+def own_fields(props: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The feature's own pcode, English and Arabic names."""
     upper = {k.upper(): v for k, v in props.items()}
     if "PCODE" in upper:
         return upper.get("PCODE"), upper.get("NAME_EN"), upper.get("NAME_AR")
     levels = sorted({int(m.group(1)) for k in upper if (m := _ADM.match(k))}, reverse=True)
+    arabic_second = str(upper.get("LANG1") or "ar").lower() == "ar"
     for n in levels:
         if upper.get(f"ADM{n}_PCODE"):
-            return upper[f"ADM{n}_PCODE"], upper.get(f"ADM{n}_EN"), upper.get(f"ADM{n}_AR")
+            name_en = upper.get(f"ADM{n}_EN") or upper.get(f"ADM{n}_NAME")
+            name_ar = upper.get(f"ADM{n}_AR") or (
+                upper.get(f"ADM{n}_NAME1") if arabic_second else None
+            )
+            return upper[f"ADM{n}_PCODE"], name_en, name_ar
     return None, None, None
 
 
@@ -56,7 +64,7 @@ def _multipolygon(geometry: BaseGeometry) -> MultiPolygon:
 
 
 def _boundary(props: dict[str, Any], geometry: dict[str, Any] | None) -> Boundary | None:
-    pcode, name_en, name_ar = _own_fields(props)
+    pcode, name_en, name_ar = own_fields(props)
     if not pcode or not _PCODE.match(str(pcode).strip().upper()) or geometry is None:
         return None
     pcode = str(pcode).strip().upper()

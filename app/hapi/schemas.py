@@ -7,10 +7,12 @@ database (``*_ref`` ids, ``resource_hdx_id``) is said on each field.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 # HAPI's own ceiling for one page.
 MAX_LIMIT = 10_000
@@ -31,6 +33,20 @@ class AdminLevel(StrEnum):
 class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
+
+
+def _iso_date(value: object) -> object:
+    """A date written as ISO 8601 (YYYY-MM-DD, or a date-time as HAPI also takes): pydantic
+    alone would take "0" for a Unix time."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError("expected a date YYYY-MM-DD")
+    return value
+
+
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class ConflictEventQuery(BaseModel):
@@ -67,10 +83,10 @@ class ConflictEventQuery(BaseModel):
         description="0: rows of events without a governorate; 1: with a governorate but no "
         "district; 2: with a district",
     )
-    start_date: date | None = Field(
+    start_date: IsoDate | None = Field(
         None, description="months ending on or after this day (e.g. 2024-01-01)"
     )
-    end_date: date | None = Field(
+    end_date: IsoDate | None = Field(
         None, description="months starting on or before this day (e.g. 2024-12-31)"
     )
     output_format: OutputFormat = Field(

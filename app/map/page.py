@@ -1,8 +1,10 @@
 """The map page's HTML, its static files and the headers both are served with.
 
 The page is one HTML template filled with the ACLED taxonomy and versioned asset URLs
-(``?v=`` + a hash of the file): a versioned URL may be cached for a year, so a new Leaflet or a
-changed ``map.js`` reaches browsers with the next page load, never a stale mix.
+(``?v=`` + a hash of the file): a versioned URL may be cached for a year, so a new MapLibre or a
+changed ``map.js`` reaches browsers with the next page load, never a stale mix. The modules
+``map.js`` loads itself (MapLibre, its worker, the basemap) get their versioned URLs from
+``data-`` attributes of ``#map``, since an import map would be an inline script.
 """
 
 from __future__ import annotations
@@ -21,17 +23,29 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATE = HERE / "templates" / "index.html"
 STATIC_PREFIX = "/static/map/"
-# What the page loads, in order; vendor/ is copied from npm by `make assets` (git-ignored).
-LEAFLET_JS = "vendor/leaflet/leaflet.js"
+# What the page loads; vendor/ is written from npm by `make assets` (git-ignored).
+MAPLIBRE_JS = "vendor/maplibre/maplibre-gl.mjs"
 ASSETS = {
-    "leaflet_css": "vendor/leaflet/leaflet.css",
+    "maplibre_css": "vendor/maplibre/maplibre-gl.css",
     "map_css": "map.css",
-    "leaflet_js": LEAFLET_JS,
+    "maplibre_js": MAPLIBRE_JS,
+    "maplibre_worker": "vendor/maplibre/maplibre-gl-worker.mjs",
+    "basemap": "vendor/basemap/basemap.json",
     "map_js": "map.js",
 }
+# Arabic names of ACLED's event types, for the page in Arabic (the API's values stay English).
+EVENT_TYPES_AR = {
+    "Battles": "معارك",
+    "Explosions/Remote violence": "انفجارات / عنف عن بُعد",
+    "Violence against civilians": "عنف ضد المدنيين",
+    "Protests": "احتجاجات",
+    "Riots": "أعمال شغب",
+    "Strategic developments": "تطورات استراتيجية",
+}
 
-# Only this server: no CDN, no basemap tiles, no inline script or style; data: for images
-# (Leaflet's CSS may inline small icons). A basemap needs its tile host added to img-src.
+# Only this server: no CDN, no tiles or fonts from elsewhere, no inline script or style; data:
+# for images (MapLibre's CSS inlines its control icons). MapLibre's worker is a module file of
+# this server (worker-src falls back to default-src 'self'), never a blob.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
@@ -43,11 +57,15 @@ SECURITY_HEADERS = {
 }
 PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "Vary": "Accept"}
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
-UNVERSIONED_CACHE = "public, max-age=3600"
+# Without ?v= (the modules map.js imports by relative URL): revalidated each time by ETag, so
+# a page never mixes a new map.js with an old module.
+UNVERSIONED_CACHE = "no-cache"
 # Served with these types whatever the host's mimetypes table says (RFC 9239 for JavaScript).
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
+    ".json": "application/geo+json",
     ".map": "application/json",
 }
 
@@ -76,7 +94,7 @@ def asset_version(relative: str) -> str | None:
 
 
 def static_headers(relative: str, version: str | None) -> dict[str, str]:
-    """Cache-Control (a year for the current ``?v=``, an hour otherwise) and the media type."""
+    """Cache-Control (a year for the current ``?v=``, revalidated otherwise) and the media type."""
     versioned = version is not None and version == asset_version(relative)
     cache = VERSIONED_CACHE if versioned else UNVERSIONED_CACHE
     headers = {**SECURITY_HEADERS, "Cache-Control": cache}
@@ -95,10 +113,15 @@ def _taxonomy_html() -> dict[str, str]:
     types, groups, legend = [], [], []
     for event_type, subs in EVENT_TYPES.items():
         name, slug = escape(event_type), type_slug(event_type)
-        types.append(f'<option value="{name}">{name}</option>')
+        arabic = escape(EVENT_TYPES_AR.get(event_type, event_type))
+        types.append(f'<option value="{name}" data-ar="{arabic}">{name}</option>')
         options = "".join(f'<option value="{escape(s)}">{escape(s)}</option>' for s in subs)
-        groups.append(f'<optgroup label="{name}" data-type="{name}">{options}</optgroup>')
-        legend.append(f'<li><span class="swatch ev-{slug}"></span>{name}</li>')
+        groups.append(
+            f'<optgroup label="{name}" data-type="{name}" data-ar="{arabic}">{options}</optgroup>'
+        )
+        legend.append(
+            f'<li><span class="swatch ev-{slug}"></span><span data-ar="{arabic}">{name}</span></li>'
+        )
     return {
         "type_options": "\n".join(types),
         "sub_type_groups": "\n".join(groups),
@@ -107,14 +130,14 @@ def _taxonomy_html() -> dict[str, str]:
 
 
 def render_page() -> str:
-    """The map page, or Unavailable when Leaflet has not been copied in (`make assets`)."""
+    """The map page, or Unavailable when MapLibre and the basemap are not built (`make assets`)."""
     urls: dict[str, str] = {}
     for name, relative in ASSETS.items():
         version = asset_version(relative)
         if version is None:
             raise Unavailable(
                 f"the map page's {relative} is missing: run `make assets` "
-                "(it installs Leaflet from the npm registry)"
+                "(it installs MapLibre GL JS and the basemap from the npm registry)"
             )
         urls[name] = f"{STATIC_PREFIX}{relative}?v={version}"
     return _template(_file_key(TEMPLATE)).substitute(**urls, **_taxonomy_html())

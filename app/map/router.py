@@ -82,7 +82,7 @@ def _landing(request: Request) -> dict[str, Any]:
 
 
 async def static_file(request: Request) -> Response:
-    """A file of the map page (its script, styles and the Leaflet copied from npm).
+    """A file of the map page (its scripts, styles, and MapLibre and the basemap from npm).
 
     A plain Starlette route, out of the OpenAPI document, so it checks its one query
     parameter (``v``, the content hash that makes a URL cacheable for a year) itself."""

@@ -80,7 +80,12 @@ class Event(SQLModel, table=True):
     search_text: str | None = Field(
         default=None, sa_column=Column(Text, Computed("se_normalize(description)", persisted=True))
     )
+    # The best figure (ACLED's only one); UCDP's low and high, and civilian deaths, where
+    # known (migration 0010 checks low <= fatalities <= high, civilians <= high).
     fatalities: int | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    civilian_fatalities: int | None = None
     geom: Any = Field(
         sa_column=Column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
     )

@@ -89,6 +89,18 @@ EVENTS = _index(
     Queryable("description", "e.description", Kind.string, "what happened, as written"),
     Queryable("fatalities", "e.fatalities", Kind.integer, "reported deaths (null: unknown)"),
     Queryable(
+        "fatalities_low", "e.fatalities_low", Kind.integer, "low estimate of deaths (UCDP's low)"
+    ),
+    Queryable(
+        "fatalities_high",
+        "e.fatalities_high",
+        Kind.integer,
+        "high estimate of deaths (UCDP's high)",
+    ),
+    Queryable(
+        "civilian_fatalities", "e.civilian_fatalities", Kind.integer, "civilian deaths, if known"
+    ),
+    Queryable(
         "geo_precision",
         "e.geo_precision",
         Kind.integer,

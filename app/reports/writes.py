@@ -72,7 +72,15 @@ async def add_report(session: AsyncSession, report: Report, mentions: Mentions) 
     return report
 
 
-_DRAFT_COLUMNS = [c for c in COLUMN_TYPES if c not in ("district_pcode", "source_version")]
+# Drafts read one figure of deaths from the text: no range, no civilian count.
+_NOT_DRAFTED = (
+    "district_pcode",
+    "source_version",
+    "fatalities_low",
+    "fatalities_high",
+    "civilian_fatalities",
+)
+_DRAFT_COLUMNS = [c for c in COLUMN_TYPES if c not in _NOT_DRAFTED]
 _DRAFTS = (
     insert_events(
         _DRAFT_COLUMNS,

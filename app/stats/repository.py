@@ -18,6 +18,34 @@ from app.stats.grid import GRID_SRID, Shape, cell_index
 from app.stats.periods import Interval
 from app.taxonomy import EVENT_TYPES, GOVERNORATES
 
+# What one event adds to each sum, for rows aliased {r}: the best figure (``fatalities``), the
+# low and high estimates where known and else the best figure, civilian deaths where known;
+# an unknown figure adds 0. The roll-ups' triggers add the same (migration 0010 freezes a
+# copy), so that both sources give the same sums; and low <= fatalities <= high holds for
+# every event with a best figure (its checks), hence for the sums of such events.
+MEASURES: dict[str, str] = {
+    "fatalities": "coalesce({r}.fatalities, 0)",
+    "fatalities_low": "coalesce({r}.fatalities_low, {r}.fatalities, 0)",
+    "fatalities_high": "coalesce({r}.fatalities_high, {r}.fatalities, 0)",
+    "civilian_fatalities": "coalesce({r}.civilian_fatalities, 0)",
+}
+
+
+def each(template: str, sep: str = ", ") -> str:
+    """``template`` (with ``{m}``, a measure's name) once per measure, joined."""
+    return sep.join(template.format(m=m) for m in MEASURES)
+
+
+def measured(r: str) -> str:
+    """Each measure of one event of rows aliased ``r``, under its name."""
+    return ", ".join(f"{sql.format(r=r)} AS {m}" for m, sql in MEASURES.items())
+
+
+def summed(r: str) -> str:
+    """Each measure summed over rows aliased ``r``, under its name."""
+    return ", ".join(f"coalesce(sum({sql.format(r=r)}), 0) AS {m}" for m, sql in MEASURES.items())
+
+
 # The group of an event; events without one (no governorate, no actor) group under ''
 # (never a real value), so that joins on the group are plain equalities; '' goes out as null.
 _GROUPS = {
@@ -29,11 +57,11 @@ _GROUPS = {
 # history (as_of) from its snapshot; an event without actors gets one row of ''. Joined then
 # made distinct, not a LATERAL subquery per event: 0.4 s instead of 1 s for the 180k events
 # of the bench, and the planner still nests loops over a few events.
-_ACTORS_LIVE = """
-SELECT DISTINCT ev.id, ev.period, ev.n, ev.fatalities, coalesce(a.name, '') AS grp
+_ACTORS_LIVE = f"""
+SELECT DISTINCT ev.id, ev.period, ev.n, {each("ev.{m}")}, coalesce(a.name, '') AS grp
 FROM ev LEFT JOIN event_actors ea ON ea.event_id = ev.id LEFT JOIN actors a ON a.id = ea.actor_id"""
-_ACTORS_HISTORICAL = """
-SELECT DISTINCT ev.id, ev.period, ev.n, ev.fatalities, coalesce(a.name, y.name, '') AS grp
+_ACTORS_HISTORICAL = f"""
+SELECT DISTINCT ev.id, ev.period, ev.n, {each("ev.{m}")}, coalesce(a.name, y.name, '') AS grp
 FROM ev
 LEFT JOIN event_actors ea ON ev.live AND ea.event_id = ev.id
 LEFT JOIN actors a ON a.id = ea.actor_id
@@ -65,14 +93,14 @@ def timeseries_ctes(
     ctes = [
         f"""ev AS MATERIALIZED (
   SELECT e.id, date_trunc(:unit, e.event_date::timestamp)::date AS period, 1 AS n,
-         e.fatalities{extra}
+         {measured("e")}{extra}
   FROM {source} WHERE {where})"""
     ]
     if group_by is not None:
         if group_by == "actor":
             tagged = _ACTORS_HISTORICAL if f.as_of is not None else _ACTORS_LIVE
         else:
-            tagged = "SELECT period, n, fatalities, grp FROM ev"
+            tagged = f"SELECT period, n, {each('{m}')}, grp FROM ev"
         ctes.append(f"tagged AS MATERIALIZED ({tagged})")
     return ctes, params
 
@@ -80,50 +108,50 @@ def timeseries_ctes(
 # What every time series adds to the rows of its source (events or roll-ups): ``totals``,
 # ``periods`` (every period from :first to :last, empty or not), and with groups ``ranked``
 # (every group and its events), ``groups`` (the :top largest) and their ``cells``.
-_TOTALS = """totals AS (
-  SELECT period, sum(n) AS n, coalesce(sum(fatalities), 0) AS f FROM ev GROUP BY period)"""
+_TOTALS = f"""totals AS (
+  SELECT period, sum(n) AS n, {each("coalesce(sum({m}), 0) AS {m}")} FROM ev GROUP BY period)"""
 _PERIODS = """periods AS (
   SELECT generate_series(CAST(:first AS date)::timestamp, CAST(:last AS date)::timestamp,
                          CAST(CAST(:step AS text) AS interval))::date AS period)"""
 _GROUPED = [
     "ranked AS (SELECT grp, sum(n) AS n FROM tagged GROUP BY grp HAVING sum(n) > 0)",
     "groups AS (SELECT grp, n FROM ranked ORDER BY n DESC, grp = '', grp LIMIT :top)",
-    """cells AS (
-  SELECT period, grp, sum(n) AS n, coalesce(sum(fatalities), 0) AS f
+    f"""cells AS (
+  SELECT period, grp, sum(n) AS n, {each("coalesce(sum({m}), 0) AS {m}")}
   FROM tagged WHERE grp IN (SELECT grp FROM groups) GROUP BY period, grp)""",
 ]
 
-_PERIOD_ROWS = """
-SELECT p.period, coalesce(t.n, 0) AS count, coalesce(t.f, 0) AS fatalities
+_PERIOD_ROWS = f"""
+SELECT p.period, coalesce(t.n, 0) AS count, {each("coalesce(t.{m}, 0) AS {m}")}
 FROM periods p LEFT JOIN totals t ON t.period = p.period ORDER BY p.period"""
 
-_GROUP_ROWS = """
+_GROUP_ROWS = f"""
 SELECT p.period, nullif(g.grp, '') AS label, coalesce(c.n, 0) AS count,
-       coalesce(c.f, 0) AS fatalities
+       {each("coalesce(c.{m}, 0) AS {m}")}
 FROM groups g CROSS JOIN periods p LEFT JOIN cells c ON c.period = p.period AND c.grp = g.grp
 ORDER BY g.n DESC, g.grp = '', g.grp, p.period"""
 
-_SERIES = """(
+_SERIES = f"""(
   SELECT coalesce(json_agg(json_build_object('group', nullif(s.grp, ''), 'count', s.counts,
-                                             'fatalities', s.fats)
+                                             {each("'{m}', s.{m}")})
                            ORDER BY s.n DESC, s.grp = '', s.grp), '[]')
   FROM (SELECT g.grp, g.n, json_agg(coalesce(c.n, 0) ORDER BY p.period) AS counts,
-               json_agg(coalesce(c.f, 0) ORDER BY p.period) AS fats
+               {each("json_agg(coalesce(c.{m}, 0) ORDER BY p.period) AS {m}")}
         FROM groups g CROSS JOIN periods p
         LEFT JOIN cells c ON c.period = p.period AND c.grp = g.grp
         GROUP BY g.grp, g.n) s)"""
 
-_TIMESERIES_JSON = """
+_TIMESERIES_JSON = f"""
 SELECT json_build_object(
   'interval', CAST(:unit AS text),
   'group_by', CAST(:group_by AS text),
   'periods', (SELECT coalesce(json_agg(period ORDER BY period), '[]') FROM periods),
-  'totals', (SELECT json_build_object('count', coalesce(json_agg(r.count ORDER BY r.period), '[]'),
-                                      'fatalities', coalesce(json_agg(r.fatalities
-                                                                      ORDER BY r.period), '[]'))
-             FROM ({period_rows}) r),
-  'series', {series},
-  'groups_matched', {matched}
+  'totals', (SELECT json_build_object(
+               'count', coalesce(json_agg(r.count ORDER BY r.period), '[]'),
+               {each("'{m}', coalesce(json_agg(r.{m} ORDER BY r.period), '[]')")})
+             FROM ({{period_rows}}) r),
+  'series', {{series}},
+  'groups_matched', {{matched}}
 )::text"""
 
 
@@ -140,8 +168,8 @@ async def timeseries(
     csv: bool,
 ) -> str | list[Row[Any]]:
     """The time series document (see ``app.stats.schemas.Timeseries``) as JSON text, or with
-    ``csv`` its rows (period[, group], count, fatalities), from ``ctes`` that define ``ev``
-    (period, n, fatalities: events, or roll-up rows counting n events) and with ``group_by``
+    ``csv`` its rows (period[, group], count, the MEASURES), from ``ctes`` that define ``ev``
+    (period, n, MEASURES: events, or roll-up rows counting n events) and with ``group_by``
     ``tagged`` (the same with ``grp``, '' for none): those of ``timeseries_ctes`` here or
     in ``app.stats.rollup_repository``, which may use :unit (the interval)."""
     grouped = group_by is not None
@@ -161,36 +189,39 @@ async def timeseries(
 
 # One pass over the matching events: totals, per type and per governorate (GROUPING SETS).
 # GROUPING(...) is 1 for the type set, 2 for the governorate set, 3 for the total.
-_SUMMARY_AGG = """agg AS MATERIALIZED (
+_SUMMARY_AGG = f"""agg AS MATERIALIZED (
   SELECT GROUPING(e.event_type, e.governorate_pcode) AS level,
          e.event_type AS type, coalesce(e.governorate_pcode, '') AS gov,
-         count(*) AS n, coalesce(sum(e.fatalities), 0) AS f,
+         count(*) AS n,
+         {summed("e")},
          min(e.event_date) AS first_date, max(e.event_date) AS last_date
-  FROM {source} WHERE {where}
+  FROM {{source}} WHERE {{where}}
   GROUP BY GROUPING SETS ((e.event_type), (e.governorate_pcode), ())
 )"""
 
 # Every governorate and type is listed, with zeros; events without a governorate add a row
 # whose pcode is null. ``agg`` has a row per level (1 type, 2 governorate, 3 total) and
 # group with events.
-_SUMMARY = """, govs AS (
+_SUMMARY = f""", govs AS (
   SELECT * FROM unnest(CAST(:gov_codes AS text[]), CAST(:gov_names AS text[]))
     WITH ORDINALITY AS u(code, name, ord)
 ), types AS (
   SELECT * FROM unnest(CAST(:types_listed AS text[])) WITH ORDINALITY AS u(type, ord)
 )
 SELECT json_build_object(
-  'total', (SELECT json_build_object('count', n, 'fatalities', f, 'first_date', first_date,
-                                     'last_date', last_date) FROM agg WHERE level = 3),
+  'total', (SELECT json_build_object('count', n, {each("'{m}', {m}")},
+                                     'first_date', first_date, 'last_date', last_date)
+            FROM agg WHERE level = 3),
   'by_governorate', (
     SELECT json_agg(json_build_object('governorate_pcode', nullif(coalesce(k.code, a.gov), ''),
                                       'name', k.name, 'count', coalesce(a.n, 0),
-                                      'fatalities', coalesce(a.f, 0))
+                                      {each("'{m}', coalesce(a.{m}, 0)")})
                     ORDER BY k.ord NULLS LAST, a.gov)
     FROM govs k FULL JOIN (SELECT * FROM agg WHERE level = 2) a ON a.gov = k.code),
   'by_type', (
     SELECT json_agg(json_build_object('event_type', coalesce(k.type, a.type),
-                                      'count', coalesce(a.n, 0), 'fatalities', coalesce(a.f, 0))
+                                      'count', coalesce(a.n, 0),
+                                      {each("'{m}', coalesce(a.{m}, 0)")})
                     ORDER BY k.ord NULLS LAST, a.type)
     FROM types k FULL JOIN (SELECT * FROM agg WHERE level = 1) a ON a.type = k.type)
 )::text"""
@@ -217,14 +248,14 @@ async def summary(conn: AsyncConnection, ctes: list[str], params: dict[str, Any]
 
 # The matching events binned into the cells of an equal-area grid (GRID_SRID); only cells
 # with events are returned. ``m`` is materialised so that each point is projected once.
-_GRID = """
+_GRID = f"""
 WITH m AS MATERIALIZED (
-  SELECT ST_X(t.p) / :size AS u, ST_Y(t.p) / :size AS v, t.fatalities
-  FROM (SELECT ST_Transform(e.geom, {srid}) AS p, e.fatalities
-        FROM {source} WHERE {where}) t
+  SELECT ST_X(t.p) / :size AS u, ST_Y(t.p) / :size AS v, {each("t.{m}")}
+  FROM (SELECT ST_Transform(e.geom, {{srid}}) AS p, {measured("e")}
+        FROM {{source}} WHERE {{where}}) t
 ), cells AS (
-  SELECT i.col, i.row, count(*) AS n, coalesce(sum(m.fatalities), 0) AS f
-  FROM m CROSS JOIN LATERAL ({index}) i GROUP BY i.col, i.row
+  SELECT i.col, i.row, count(*) AS n, {each("sum(m.{m}) AS {m}")}
+  FROM m CROSS JOIN LATERAL ({{index}}) i GROUP BY i.col, i.row
 )
 SELECT (SELECT count(*) FROM cells) AS cells,
        CASE WHEN (SELECT count(*) FROM cells) <= :max_cells THEN (
@@ -233,13 +264,13 @@ SELECT (SELECT count(*) FROM cells) AS cells,
     'features', coalesce(json_agg(json_build_object(
       'type', 'Feature', 'id', c.col || '_' || c.row,
       'geometry', ST_AsGeoJSON(ST_Transform(
-        ST_SetSRID({cell}(:size, c.col, c.row), {srid}), 4326), 6)::json,
+        ST_SetSRID({{cell}}(:size, c.col, c.row), {{srid}}), 4326), 6)::json,
       'properties', json_build_object('col', c.col, 'row', c.row, 'count', c.n,
-                                      'fatalities', c.f)) ORDER BY c.row, c.col), '[]'),
+                                      {each("'{m}', c.{m}")})) ORDER BY c.row, c.col), '[]'),
     'numberReturned', count(*),
     'grid', json_build_object('shape', CAST(:shape AS text), 'size_km', :size / 1000.0,
                               'cell_area_km2', CAST(:area AS float8),
-                              'crs', 'EPSG:{srid}')
+                              'crs', 'EPSG:{{srid}}')
   )::text FROM cells c) END AS doc"""
 
 

@@ -1,5 +1,6 @@
-"""Statistics SQL over the roll-ups of migration 0006: counts and fatality sums per period,
-status, draft owner and a few dimensions, kept exact by triggers that append deltas.
+"""Statistics SQL over the roll-ups of migration 0006: counts and fatality sums (the best,
+low and high figures and civilian deaths since migration 0010) per period, status, draft
+owner and a few dimensions, kept exact by triggers that append deltas.
 
 A question is answered here only when every filter is one of the roll-ups' dimensions
 (``covers``); the answer is then the same document the events would give
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.events.filters import EventFilters
 from app.events.repository import filtered
 from app.stats.periods import Interval, month_after
+from app.stats.repository import MEASURES, each
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,14 @@ def _filter_dims(f: EventFilters) -> frozenset[str]:
 def _rows(
     family: Family, unit: str, dims: frozenset[str], f: EventFilters, params: dict[str, Any]
 ) -> str:
-    """SELECT period, the ``dims``, n, fatalities of the roll-up rows matching ``f``: read by
+    """SELECT period, the ``dims``, n and the sums of the roll-up rows matching ``f``: read by
     ``unit``, whole periods from the smallest level holding ``dims``, the edge days of a
     ``datetime`` range that cuts a month from the day level, then the pending deltas."""
     conditions = ["status = ANY(:statuses)"]
     if f.drafts_of is not None:
         conditions.append("(status <> 'draft' OR owner = :drafts_of)")
     conditions += [sql for name, (_, sql) in _FILTERS.items() if getattr(f, name)]
-    columns = ", ".join(["period", *sorted(dims), "n", "fatalities"])
+    columns = ", ".join(["period", *sorted(dims), "n", *MEASURES])
     start = f.dates.start if f.dates else None
     end = f.dates.end if f.dates else None
 
@@ -171,13 +173,13 @@ def timeseries_ctes(
     ctes = [
         f"""ev AS MATERIALIZED (
   SELECT date_trunc(:unit, period::timestamp)::date AS period, {group or "''"} AS grp, n,
-         fatalities
+         {each("{m}")}
   FROM ({rows}) x)"""
     ]
     if group_by == "actor":
         ctes.append(f"""tagged AS MATERIALIZED (
   SELECT date_trunc(:unit, x.period::timestamp)::date AS period, coalesce(ac.name, '') AS grp,
-         x.n, x.fatalities
+         x.n, {each("x.{m}")}
   FROM ({_rows(ACTORS, unit, frozenset({"actor_id"}), f, params)}) x
   LEFT JOIN actors ac ON ac.id = x.actor_id)""")
     elif group_by is not None:
@@ -199,14 +201,14 @@ def summary_ctes(f: EventFilters) -> tuple[list[str], dict[str, Any]]:
         f"g AS MATERIALIZED ({by_gov})",
         _MONTHS.format(rows="t"),
         f"""agg AS (
-  SELECT 1 AS level, event_type AS type, '' AS gov, sum(n) AS n, sum(fatalities) AS f,
+  SELECT 1 AS level, event_type AS type, '' AS gov, sum(n) AS n, {each("sum({m}) AS {m}")},
          NULL::date AS first_date, NULL::date AS last_date
   FROM t GROUP BY event_type HAVING sum(n) > 0
   UNION ALL
-  SELECT 2, NULL, governorate_pcode, sum(n), sum(fatalities), NULL, NULL
+  SELECT 2, NULL, governorate_pcode, sum(n), {each("sum({m})")}, NULL, NULL
   FROM g GROUP BY governorate_pcode HAVING sum(n) > 0
   UNION ALL
-  SELECT 3, NULL, '', coalesce(sum(n), 0), coalesce(sum(fatalities), 0), {first}, {last}
+  SELECT 3, NULL, '', coalesce(sum(n), 0), {each("coalesce(sum({m}), 0)")}, {first}, {last}
   FROM t)""",
     ], params
 

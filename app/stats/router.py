@@ -13,7 +13,7 @@ from app.db import DatabaseDep
 from app.events.filters import parse_filters
 from app.events.schemas import FilterQuery
 from app.stats import service
-from app.stats.schemas import Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
+from app.stats.schemas import SUMS, Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
 from app.web.budgets import dashboard_slot
 from app.web.citation import citation_headers
 from app.web.conditional import (
@@ -80,8 +80,8 @@ async def get_timeseries(
         return not_modified(cache)
     if isinstance(result, str):
         return RawJSONResponse(result, headers=cache)
-    columns = ("period", "group", "count", "fatalities") if query.group_by else ("period",
-               "count", "fatalities")  # fmt: skip
+    columns = ("period", "group", "count", *SUMS) if query.group_by else ("period", "count",
+               *SUMS)  # fmt: skip
     return Response(
         csv_text(columns, result),
         media_type=CSV,

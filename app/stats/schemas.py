@@ -60,9 +60,20 @@ class GridQuery(FilterQuery):
     )
 
 
+# The sums of every statistic, in their order (app/stats/repository.py MEASURES: how an
+# event counts in each).
+SUMS = ("fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities")
+_LOW = "low estimates: an event's low where known, else its best figure (unknown as 0)"
+_HIGH = "high estimates: an event's high where known, else its best figure (unknown as 0)"
+_CIVILIANS = "civilian deaths where known (unknown as 0)"
+
+
 class Totals(BaseModel):
     count: list[int] = Field(description="events per period")
     fatalities: list[int] = Field(description="reported deaths per period (unknown as 0)")
+    fatalities_low: list[int] = Field(description=f"per period, {_LOW}")
+    fatalities_high: list[int] = Field(description=f"per period, {_HIGH}")
+    civilian_fatalities: list[int] = Field(description=f"per period, {_CIVILIANS}")
 
 
 class Series(Totals):
@@ -83,6 +94,9 @@ class Timeseries(BaseModel):
 class Tally(BaseModel):
     count: int
     fatalities: int = Field(description="reported deaths; unknown counts as 0")
+    fatalities_low: int = Field(description=_LOW)
+    fatalities_high: int = Field(description=_HIGH)
+    civilian_fatalities: int = Field(description=_CIVILIANS)
 
 
 class Total(Tally):
@@ -110,6 +124,9 @@ class CellProperties(BaseModel):
     row: int
     count: int
     fatalities: int
+    fatalities_low: int = Field(description=_LOW)
+    fatalities_high: int = Field(description=_HIGH)
+    civilian_fatalities: int = Field(description=_CIVILIANS)
 
 
 class PolygonGeometry(BaseModel):

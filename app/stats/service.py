@@ -80,7 +80,7 @@ async def timeseries(
     read: CachedRead,
 ) -> Revalidated[str | list[Row[Any]]]:
     """Events and fatalities per period (and group), empty periods as zeros: the JSON document,
-    or with ``csv`` its rows (period[, group], count, fatalities); none when the client's copy
+    or with ``csv`` its rows (period[, group], count, fatality sums); none when the client's copy
     is current."""
     policy.restrict_drafts(filters, principal)
     group = group_by.value if group_by else None

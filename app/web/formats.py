@@ -2,6 +2,7 @@
 
 ``acled`` is CSV in ACLED's columns (event lists only): ``f=acled``, or
 ``Accept: text/csv; profile=acled`` since plain ``text/csv`` already means our own columns.
+``parquet`` (GeoParquet) and ``fgb`` (FlatGeobuf) are the bulk formats of event lists.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class Format(StrEnum):
     csv = "csv"
     ndjson = "ndjson"
     acled = "acled"
+    parquet = "parquet"
+    fgb = "fgb"
 
 
 MEDIA_TYPES = {
@@ -25,7 +28,11 @@ MEDIA_TYPES = {
     Format.csv: "text/csv; charset=utf-8",
     Format.ndjson: "application/x-ndjson",
     Format.acled: "text/csv; charset=utf-8",
+    Format.parquet: "application/vnd.apache.parquet",
+    Format.fgb: "application/flatgeobuf",
 }
+# Typed, binary tables with a geometry, for GIS and dataframes (event lists).
+BULK = (Format.parquet, Format.fgb)
 # What a list offers unless it says otherwise (f=acled is for events).
 COMMON = (Format.geojson, Format.csv, Format.ndjson)
 
@@ -36,6 +43,8 @@ _ACCEPT = {
     "application/x-ndjson": Format.ndjson,
     "application/ndjson": Format.ndjson,
     "application/geo+json-seq": Format.ndjson,
+    "application/vnd.apache.parquet": Format.parquet,
+    "application/flatgeobuf": Format.fgb,
 }
 
 

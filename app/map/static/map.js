@@ -1,22 +1,19 @@
-// The map page: events from GET /events (GeoJSON) for the current view and filters, their
-// detail from GET /events/{id} with the quoted spans of their reports (GET /reports/{id}), and
-// a place search over GET /places. Leaflet is the global `L` (leaflet.js, loaded before this).
-// Text from the API is only ever put into the page as text nodes, never as HTML.
+// The map page: MapLibre GL JS drawing the API's own vector tiles (GET /tiles/{z}/{x}/{y}.mvt with
+// the filters: clusters with counts up to zoom 12, one point per event from zoom 13) over an
+// offline basemap (Natural Earth countries and governorates, built by `make assets`), labelled
+// in both scripts from the gazetteer (GET /places). A timeline of events per month
+// (timeline.js) chooses dates by dragging; the chosen event is shown with its reports (detail.js).
 //
-// The view and the filters live in the URL's fragment (#map=zoom/lat/lon&from=…&to=…&type=…
-// &sub_type=…&limit=…), so a view can be bookmarked or shared; nothing of it reaches the server.
-// #map carries data-state ("loading", "ready", "error"), data-query (the /events query shown)
-// and data-center / data-zoom, for scripts and tests.
+// The view, filters and language live in the URL's fragment (#map=zoom/lat/lon&from=…&to=…
+// &type=…&sub_type=…&lang=…), so a view can be bookmarked; nothing of it reaches the server.
+// #map carries data-state ("loading", "ready", "error"), data-tiles (the filters of the tile
+// URLs), data-total (events in view, from GET /stats/summary), data-center and data-zoom; the
+// MapLibre map is window.syriaEventsMap. Both are for scripts and tests.
 
-const L = window.L;
-const SYRIA = [[32.3, 35.6], [37.4, 42.4]];
-const DEFAULT_LIMIT = 1000;
-const MAX_LIMIT = 10000;
-const CONTEXT_CHARS = 90; // of the report shown around a quote, each side
-const ZOOM_BY_KIND = {
-  country: 6, governorate: 9, region: 9, district: 10, subdistrict: 11, city: 11, town: 12,
-  village: 13, neighbourhood: 14, camp: 14,
-};
+import { getJSON, h } from "./dom.js";
+import { placeName, showEvent } from "./detail.js";
+import { initialLang, lang, setLang, t, typeName } from "./i18n.js";
+import { createTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const mapEl = $("map");
@@ -25,123 +22,47 @@ const toInput = $("date-to");
 const typeSelect = $("type");
 const subSelect = $("sub-type");
 const statusEl = $("status");
-const truncatedEl = $("truncated");
-const detailEl = $("detail");
-const listEl = $("event-list");
 const placeForm = $("place-search");
 const placeInput = $("place-q");
 const placeResults = $("place-results");
 
-/** An element with attributes and children (strings become text nodes). */
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "dataset") Object.assign(node.dataset, value);
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
+const maplibregl = await import(mapEl.dataset.maplibre);
+// The worker is a module file of this server at its versioned URL (the CSP allows no blob:).
+maplibregl.setWorkerUrl(new URL(mapEl.dataset.worker, location.href).href);
 
-export function typeSlug(type) {
-  return type.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-}
+const SYRIA = [[35.6, 32.3], [42.4, 37.4]];
+const CLUSTER_MAX_ZOOM = 12; // the tiles' last zoom of clusters (app/tiles)
+const ZOOM_BY_KIND = {
+  country: 6, governorate: 9, region: 9, district: 10, subdistrict: 11, city: 11, town: 12,
+  village: 13, neighbourhood: 14, camp: 14,
+};
+// Okabe–Ito colours, legible to colour-blind readers; the same as the legend's (map.css).
+const TYPE_COLORS = {
+  Battles: "#d55e00", "Explosions/Remote violence": "#cc79a7",
+  "Violence against civilians": "#e69f00", Protests: "#56b4e9", Riots: "#009e73",
+  "Strategic developments": "#0072b2",
+};
 
 function setStatus(text, isError = false) {
   statusEl.textContent = text;
   statusEl.classList.toggle("error", isError);
 }
 
-async function problemText(response) {
-  try {
-    const body = await response.json();
-    return body.detail || body.title || `HTTP ${response.status}`;
-  } catch {
-    return `HTTP ${response.status}`;
-  }
-}
-
-async function getJSON(url, signal) {
-  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(await problemText(response));
-  return response.json();
-}
-
 // ---- State in the URL fragment ------------------------------------------------------------
 
-function readFragment() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const view = (params.get("map") || "").split("/").map(Number);
-  const limit = Number.parseInt(params.get("limit") || "", 10);
-  return {
-    view: view.length === 3 && view.every(Number.isFinite) ? view : null,
-    from: params.get("from") || "",
-    to: params.get("to") || "",
-    type: params.get("type") || "",
-    subType: params.get("sub_type") || "",
-    limit: limit >= 1 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,
-  };
-}
-
-const initial = readFragment();
-const limit = initial.limit;
+const fragment = new URLSearchParams(location.hash.slice(1));
+const initialView = (fragment.get("map") || "").split("/").map(Number);
 
 function writeFragment() {
   const center = map.getCenter();
   const params = new URLSearchParams();
-  params.set("map", `${map.getZoom()}/${center.lat.toFixed(4)}/${center.lng.toFixed(4)}`);
+  params.set("map", `${+map.getZoom().toFixed(2)}/${center.lat.toFixed(4)}/${center.lng.toFixed(4)}`);
   if (fromInput.value) params.set("from", fromInput.value);
   if (toInput.value) params.set("to", toInput.value);
   if (typeSelect.value) params.set("type", typeSelect.value);
   if (subSelect.value) params.set("sub_type", subSelect.value);
-  if (limit !== DEFAULT_LIMIT) params.set("limit", String(limit));
+  if (lang() !== "en") params.set("lang", lang());
   history.replaceState(null, "", `#${params}`);
-}
-
-// ---- The map ------------------------------------------------------------------------------
-
-const map = L.map(mapEl, { zoomSnap: 0.5, minZoom: 3, maxZoom: 17, worldCopyJump: false });
-map.attributionControl.setPrefix("Leaflet");
-map.attributionControl.addAttribution("Events: Syria Events API · no basemap");
-map.createPane("graticule").style.zIndex = "250";
-map.createPane("orientation").style.zIndex = "350";
-
-const eventLayer = L.featureGroup().addTo(map);
-const placeLayer = L.layerGroup().addTo(map);
-const markers = new Map(); // event id -> circle marker
-
-function drawGraticule() {
-  const style = { pane: "graticule", className: "graticule", weight: 1, opacity: 0.8, interactive: false };
-  for (let lon = 30; lon <= 50; lon += 1) L.polyline([[25, lon], [45, lon]], style).addTo(map);
-  for (let lat = 25; lat <= 45; lat += 1) L.polyline([[lat, 30], [lat, 50]], style).addTo(map);
-}
-
-async function drawGovernorates() {
-  // The gazetteer's governorate points, labelled in both scripts: orientation without a basemap.
-  try {
-    const places = await getJSON("/places?kind=governorate&limit=50");
-    for (const feature of places.features) {
-      const p = feature.properties;
-      if (p.country_code && p.country_code !== "SY") continue;
-      const label = h("span", {}, p.name_en, p.name_ar ? [" ", h("bdi", { lang: "ar" }, p.name_ar)] : null);
-      L.circleMarker([p.latitude, p.longitude], {
-        pane: "orientation", radius: 2, className: "governorate-dot", interactive: false,
-      })
-        .bindTooltip(label, {
-          permanent: true, direction: "right", offset: [4, 0], className: "governorate-label",
-          pane: "orientation", interactive: false,
-        })
-        .addTo(map);
-    }
-  } catch {
-    // Orientation only: the events do not depend on it.
-  }
 }
 
 // ---- Filters ------------------------------------------------------------------------------
@@ -159,265 +80,276 @@ function parentOf(subType) {
   return option ? option.parentElement.dataset.type : "";
 }
 
-function clampedBbox() {
-  const b = map.getBounds();
-  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
-  const west = clamp(b.getWest(), -180, 180);
-  const east = clamp(b.getEast(), -180, 180);
-  const south = clamp(b.getSouth(), -90, 90);
-  const north = clamp(b.getNorth(), -90, 90);
-  return [west, south, east, north].map((v) => v.toFixed(4)).join(",");
-}
-
-/** The /events query of the current view and filters, or an error message. */
-function eventQuery() {
+/** The filters of the tiles and statistics (no bbox), or an error message. */
+function filterParams({ withDates = true } = {}) {
   const from = fromInput.value;
   const to = toInput.value;
-  if (from && to && from > to) return { error: "The start date is after the end date." };
-  const params = new URLSearchParams({ bbox: clampedBbox() });
-  if (from || to) params.set("datetime", `${from || ".."}/${to || ".."}`);
+  if (from && to && from > to) return { error: t("bad_dates") };
+  const params = new URLSearchParams();
+  if (withDates && (from || to)) params.set("datetime", `${from || ".."}/${to || ".."}`);
   if (typeSelect.value) params.set("type", typeSelect.value);
   if (subSelect.value) params.set("sub_type", subSelect.value);
-  params.set("limit", String(limit));
-  return { query: params.toString() };
+  return { params };
 }
 
-// ---- Events -------------------------------------------------------------------------------
-
-let inFlight = null;
-let selectedId = null;
-
-function radiusOf(fatalities) {
-  if (fatalities === null || fatalities === undefined) return 6;
-  return Math.min(5 + 2.2 * Math.log2(1 + fatalities), 16);
+function tileUrl(params) {
+  const query = params.toString();
+  return `${location.origin}/tiles/{z}/{x}/{y}.mvt${query ? `?${query}` : ""}`;
 }
 
-function describeFilters() {
-  const parts = [];
-  if (fromInput.value || toInput.value) parts.push(`${fromInput.value || "…"} to ${toInput.value || "…"}`);
-  if (subSelect.value) parts.push(subSelect.value);
-  else if (typeSelect.value) parts.push(typeSelect.value);
-  return parts.length ? ` (${parts.join(", ")})` : "";
+function viewBbox() {
+  const b = map.getBounds();
+  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  return [
+    clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+    clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90),
+  ].map((v) => v.toFixed(4)).join(",");
 }
 
-async function loadEvents() {
-  const { query, error } = eventQuery();
+// ---- The map ------------------------------------------------------------------------------
+
+const eventColor = ["match", ["get", "event_type"], ...Object.entries(TYPE_COLORS).flat(), "#777"];
+const unknownFatalities = ["!", ["has", "fatalities"]];
+
+const style = {
+  version: 8,
+  sources: {
+    basemap: { type: "geojson", data: new URL(mapEl.dataset.basemap, location.href).href },
+    events: {
+      type: "vector", tiles: [tileUrl(new URLSearchParams())], minzoom: 0, maxzoom: 14,
+      promoteId: "id", attribution: "Events: Syria Events API",
+    },
+  },
+  layers: [
+    { id: "sea", type: "background", paint: { "background-color": "#d9e6ee" } },
+    {
+      id: "land", type: "fill", source: "basemap",
+      filter: ["in", ["get", "kind"], ["literal", ["country", "syria"]]],
+      paint: { "fill-color": ["match", ["get", "kind"], "syria", "#fbf9f3", "#ece9e1"] },
+    },
+    {
+      id: "governorates", type: "line", source: "basemap", filter: ["==", ["get", "kind"], "governorate"],
+      paint: { "line-color": "#a59f94", "line-width": 0.8, "line-dasharray": [3, 2] },
+    },
+    {
+      id: "borders", type: "line", source: "basemap", filter: ["==", ["get", "kind"], "country"],
+      paint: { "line-color": "#9a958b", "line-width": 0.8 },
+    },
+    {
+      id: "syria", type: "line", source: "basemap", filter: ["==", ["get", "kind"], "syria"],
+      paint: { "line-color": "#5b554c", "line-width": 1.6 },
+    },
+    {
+      id: "clusters", type: "circle", source: "events", "source-layer": "events",
+      filter: [">", ["get", "count"], 1],
+      paint: {
+        "circle-color": "#3d4a55", "circle-opacity": 0.78,
+        "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1.4, 9, 10, 18, 40, 30],
+        "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+      },
+    },
+    {
+      id: "cluster-counts", type: "symbol", source: "events", "source-layer": "events",
+      filter: [">", ["get", "count"], 1],
+      layout: {
+        "text-field": ["to-string", ["get", "count"]], "text-size": 11,
+        "text-allow-overlap": true, "text-ignore-placement": true,
+      },
+      paint: { "text-color": "#fff" },
+    },
+    {
+      id: "events", type: "circle", source: "events", "source-layer": "events",
+      filter: ["==", ["get", "count"], 1],
+      paint: {
+        "circle-color": eventColor, "circle-opacity": 0.8,
+        "circle-radius": [
+          "interpolate", ["linear"], ["ln", ["+", 1, ["coalesce", ["get", "fatalities"], 0]]],
+          0, 5, 2.4, 8, 4.6, 13, 6.9, 17,
+        ],
+        "circle-stroke-color": [
+          "case", ["boolean", ["feature-state", "selected"], false], "#111",
+          unknownFatalities, "#7a7a7a", "#fff",
+        ],
+        "circle-stroke-width": [
+          "case", ["boolean", ["feature-state", "selected"], false], 3, unknownFatalities, 2, 1,
+        ],
+      },
+    },
+  ],
+};
+
+const map = new maplibregl.Map({
+  container: mapEl, style, bounds: SYRIA, fitBoundsOptions: { padding: 20 }, minZoom: 3,
+  maxZoom: 17, attributionControl: { compact: false, customAttribution: "Natural Earth" },
+  dragRotate: false, pitchWithRotate: false, touchPitch: false, maxPitch: 0,
+});
+window.syriaEventsMap = map;
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+map.addControl(new maplibregl.ScaleControl(), "bottom-left");
+if (initialView.length === 3 && initialView.every(Number.isFinite)) {
+  map.jumpTo({ zoom: initialView[0], center: [initialView[2], initialView[1]] });
+}
+
+// ---- Labels: DOM markers, so that the browser shapes Arabic ------------------------------
+
+const labels = []; // { marker, names: {en, ar}, kind }
+
+function labelElement(names, kind) {
+  const primary = lang() === "ar" && names.ar ? names.ar : names.en;
+  const secondary = primary === names.en ? names.ar : names.en;
+  return h("div", { class: `map-label ${kind}-label` },
+    h("bdi", { class: "primary", lang: primary === names.ar ? "ar" : "en" }, primary),
+    secondary ? h("bdi", { class: "secondary", lang: secondary === names.ar ? "ar" : "en" }, secondary) : null);
+}
+
+function redrawLabels() {
+  for (const label of labels) label.marker.getElement().replaceChildren(...labelElement(label.names, label.kind).childNodes);
+}
+
+async function drawLabels(basemap) {
+  try {
+    const [governorates, countries] = await Promise.all([
+      getJSON("/places?kind=governorate&limit=50"), getJSON("/places?kind=country&limit=100"),
+    ]);
+    const byPcode = new Map(governorates.features.map((f) => [f.properties.pcode, f.properties]));
+    const byIso = new Map(countries.features.map((f) => [f.properties.country_code, f.properties]));
+    for (const feature of basemap.features) {
+      const { kind, pcode, iso } = feature.properties;
+      const place = kind === "governorate-label" ? byPcode.get(pcode) : kind === "country-label" ? byIso.get(iso) : null;
+      if (!place) continue;
+      const names = { en: place.name_en, ar: place.name_ar };
+      const labelKind = kind === "governorate-label" ? "governorate" : "country";
+      const element = labelElement(names, labelKind);
+      const marker = new maplibregl.Marker({ element, anchor: "center" })
+        .setLngLat(feature.geometry.coordinates).addTo(map);
+      labels.push({ marker, names, kind: labelKind });
+    }
+  } catch {
+    // Orientation only: the events do not depend on it.
+  }
+}
+
+// ---- Events: tiles, the count in view, the timeline ----------------------------------------
+
+let generation = 0;
+let summaryAbort = null;
+
+const timeline = createTimeline({
+  onSelect(from, to) {
+    fromInput.value = from;
+    toInput.value = to;
+    reload();
+  },
+  onClear() {
+    fromInput.value = "";
+    toInput.value = "";
+    reload();
+  },
+});
+
+/** New filters: new tile URLs, the timeline of the filters, and the count in view. */
+function reload() {
   writeFragment();
-  inFlight?.abort();
+  const { params, error } = filterParams();
+  timeline.setRange(fromInput.value, toInput.value);
   if (error) {
     mapEl.dataset.state = "error";
     setStatus(error, true);
     return;
   }
+  const source = map.getSource("events");
+  const url = tileUrl(params);
+  if (source.tiles?.[0] !== url) source.setTiles([url]);
+  mapEl.dataset.tiles = params.toString();
+  timeline.load(filterParams({ withDates: false }).params);
+  refreshCount();
+}
+
+/** Resolves when the map has drawn what it asked for (a repaint makes sure "idle" comes). */
+function tilesDrawn() {
+  return new Promise((resolve) => {
+    map.once("idle", resolve);
+    map.triggerRepaint();
+  });
+}
+
+/** The number of events in view (GET /stats/summary with the view's bbox), then "ready". */
+async function refreshCount() {
+  const { params, error } = filterParams();
+  if (error) return;
+  const mine = ++generation;
+  summaryAbort?.abort();
   const controller = new AbortController();
-  inFlight = controller;
+  summaryAbort = controller;
   mapEl.dataset.state = "loading";
-  setStatus("Loading events…");
+  setStatus(t("loading"));
+  params.set("bbox", viewBbox());
   try {
-    const collection = await getJSON(`/events?${query}`, controller.signal);
-    if (controller.signal.aborted) return;
-    showEvents(collection, query);
+    const [summary] = await Promise.all([
+      getJSON(`/stats/summary?${params}`, controller.signal),
+      tilesDrawn(),
+    ]);
+    if (mine !== generation) return;
+    const total = summary.total.count;
+    setStatus(t("in_view", total));
+    mapEl.dataset.total = String(total);
+    mapEl.dataset.summary = params.toString();
+    mapEl.dataset.state = "ready";
   } catch (err) {
-    if (err.name === "AbortError") return;
+    if (err.name === "AbortError" || mine !== generation) return;
     mapEl.dataset.state = "error";
-    setStatus(`Could not load events: ${err.message}`, true);
+    setStatus(t("failed", err.message), true);
   }
 }
 
-function showEvents(collection, query) {
-  eventLayer.clearLayers();
-  markers.clear();
-  listEl.replaceChildren();
-  for (const feature of collection.features) {
-    const p = feature.properties;
-    const [lon, lat] = feature.geometry.coordinates;
-    const unknown = p.fatalities === null || p.fatalities === undefined;
-    const classes = ["event-marker", `ev-${typeSlug(p.event_type)}`];
-    if (unknown) classes.push("unknown-fatalities");
-    if (feature.id === selectedId) classes.push("selected");
-    const marker = L.circleMarker([lat, lon], {
-      radius: radiusOf(p.fatalities), weight: 1.5, fillOpacity: 0.75, className: classes.join(" "),
-      bubblingMouseEvents: false,
-    });
-    const tip = h("span", { dir: "auto" }, `${p.event_date} · ${p.sub_event_type}`,
-      p.place_name ? ` · ${p.place_name}` : "");
-    marker.bindTooltip(tip, { direction: "top", offset: [0, -4] });
-    marker.on("click", () => showEvent(feature.id));
-    marker.addTo(eventLayer);
-    marker.getElement()?.setAttribute("data-id", feature.id);
-    markers.set(feature.id, marker);
-    listEl.append(h("li", {}, h("button", {
-      type: "button", dir: "auto", onclick: () => { map.panTo([lat, lon]); showEvent(feature.id); },
-    }, `${p.event_date} · ${p.event_type} · ${p.place_name || p.governorate_pcode || ""}`)));
-  }
-  const shown = collection.numberReturned ?? collection.features.length;
-  const more = (collection.links || []).some((link) => link.rel === "next");
-  truncatedEl.hidden = !more;
-  truncatedEl.textContent = more
-    ? `Showing the newest ${shown} matching events in this view; more match. ` +
-      "Zoom in or narrow the dates to see the rest."
-    : "";
-  setStatus(`${shown}${more ? "+" : ""} event${shown === 1 ? "" : "s"} in view${describeFilters()}.`);
-  mapEl.dataset.query = query;
-  mapEl.dataset.count = String(shown);
-  mapEl.dataset.state = "ready";
-}
+// ---- Clicks, hovers and the chosen event --------------------------------------------------
 
-let reloadTimer = null;
-function scheduleLoad(delay = 200) {
-  clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(loadEvents, delay);
-}
-
-// ---- One event ----------------------------------------------------------------------------
+let selectedId = null;
+const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: "hover-tip" });
 
 function select(id) {
-  markers.get(selectedId)?.getElement()?.classList.remove("selected");
+  if (selectedId !== null) map.setFeatureState({ source: "events", sourceLayer: "events", id: selectedId }, { selected: false });
   selectedId = id;
-  const element = markers.get(id)?.getElement();
-  element?.classList.add("selected");
-  markers.get(id)?.bringToFront();
+  if (id !== null) map.setFeatureState({ source: "events", sourceLayer: "events", id }, { selected: true });
 }
 
-const PRECISION = { 1: "", 2: " (that week)", 3: " (that month or year)" };
+const actions = { flyTo: flyToPlace, closed: () => select(null) };
 
-async function showEvent(id) {
+map.on("click", "events", (e) => {
+  const id = e.features[0]?.properties.id;
+  if (!id) return;
   select(id);
-  detailEl.hidden = false;
-  detailEl.dataset.id = id;
-  detailEl.dataset.state = "loading";
-  detailEl.replaceChildren(h("p", { class: "muted" }, "Loading the event…"));
-  try {
-    const feature = await getJSON(`/events/${encodeURIComponent(id)}`);
-    const reports = await Promise.all(
-      feature.properties.reports.map((r) =>
-        getJSON(`/reports/${encodeURIComponent(r.id)}`).catch(() => null)),
-    );
-    if (detailEl.dataset.id !== id) return; // another event was chosen meanwhile
-    detailEl.replaceChildren(...renderEvent(feature, reports).flat().filter(Boolean));
-    detailEl.dataset.state = "ready";
-  } catch (err) {
-    if (detailEl.dataset.id !== id) return;
-    detailEl.replaceChildren(closeButton(), h("p", { class: "error" }, `Could not load the event: ${err.message}`));
-    detailEl.dataset.state = "error";
-  }
-}
-
-function closeButton() {
-  return h("button", {
-    type: "button", class: "close", "aria-label": "Close",
-    onclick: () => { detailEl.hidden = true; delete detailEl.dataset.id; select(null); },
-  }, "×");
-}
-
-function placeName(place) {
-  // <bdi>: the Arabic name keeps its own direction without reordering what is around it.
-  return h("span", {}, place.name_en,
-    place.name_ar ? [" · ", h("bdi", { lang: "ar" }, place.name_ar)] : null);
-}
-
-function renderEvent(feature, reports) {
-  const p = feature.properties;
-  const actors = p.actors.length
-    ? h("ul", {}, p.actors.map((a) => h("li", {}, h("bdi", {}, a.name), h("span", { class: "muted" }, ` (${a.side})`))))
-    : h("span", { class: "muted" }, "none named");
-  const places = p.places.length
-    ? h("ul", {}, p.places.map((place) => h("li", {},
-      h("a", {
-        href: `#${new URLSearchParams({ map: `12/${place.latitude}/${place.longitude}` })}`,
-        onclick: (e) => { e.preventDefault(); flyToPlace(place); },
-      }, placeName(place)),
-      h("span", { class: "muted" }, ` (${place.role})`))))
-    : h("span", { class: "muted" }, "none linked");
-  const fatalities = p.fatalities === null ? h("span", { class: "muted" }, "unknown") : String(p.fatalities);
-  return [
-    closeButton(),
-    h("h2", { class: `ev-title` }, h("span", { class: `swatch ev-${typeSlug(p.event_type)}` }), ` ${p.event_type}`),
-    h("dl", {},
-      h("dt", {}, "Date"), h("dd", {}, h("time", { datetime: p.event_date }, p.event_date), PRECISION[p.time_precision] || ""),
-      h("dt", {}, "Type"), h("dd", {}, `${p.event_type}: ${p.sub_event_type}`),
-      h("dt", {}, "Fatalities"), h("dd", { class: "fatalities" }, fatalities),
-      h("dt", {}, "Actors"), h("dd", {}, actors),
-      h("dt", {}, "Places"), h("dd", {}, places),
-      h("dt", {}, "Id"), h("dd", {}, h("a", { href: `/events/${encodeURIComponent(feature.id)}` }, feature.id)),
-    ),
-    p.description ? h("p", { class: "description", dir: "auto" }, p.description) : null,
-    h("h3", {}, `Reports (${p.reports.length})`),
-    p.reports.length
-      ? p.reports.map((link, i) => renderReport(link, reports[i]))
-      : h("p", { class: "muted" }, "No report is linked to this event."),
-  ];
-}
-
-function renderReport(link, report) {
-  const published = link.published_at ? link.published_at.slice(0, 10) : null;
-  const meta = [link.source ? h("bdi", {}, link.source) : null, published, link.language]
-    .filter(Boolean)
-    .flatMap((part, i) => (i ? [" · ", part] : [part]));
-  return h("article", { class: "report", dataset: { id: link.id } },
-    h("a", { class: "report-link", href: `/reports/${encodeURIComponent(link.id)}`, dir: "auto" },
-      link.title || link.id),
-    h("div", { class: "meta" }, meta,
-      link.url ? [" · ", h("a", { href: link.url, rel: "noopener noreferrer", target: "_blank" }, "source")] : null),
-    renderQuote(link, report),
-  );
-}
-
-/**
- * The quoted words in a little of the report around them, with the place names the report's
- * mentions found inside the quote underlined. Offsets count Unicode code points (as Python's
- * str does), so the body is split into code points before slicing.
- */
-function renderQuote(link, report) {
-  if (!link.quote) return h("p", { class: "muted" }, "No quote recorded.");
-  const lang = report && report.language !== "und" ? report.language : link.language;
-  const quote = h("blockquote", { class: "quote", dir: "auto", lang });
-  const chars = report ? Array.from(report.body) : null;
-  const start = link.quote_start;
-  const end = link.quote_end;
-  if (!chars || start === null || end === null || chars.slice(start, end).join("") !== link.quote) {
-    quote.append(h("mark", { class: "quoted" }, link.quote));
-    return quote;
-  }
-  let from = Math.max(0, start - CONTEXT_CHARS);
-  let to = Math.min(chars.length, end + CONTEXT_CHARS);
-  // Whole words only at the cut edges.
-  while (from > 0 && from < start && !/\s/.test(chars[from - 1])) from += 1;
-  while (to < chars.length && to > end && !/\s/.test(chars[to])) to -= 1;
-  const mark = h("mark", { class: "quoted" });
-  let at = start;
-  const inside = (report.mentions || [])
-    .filter((m) => m.start >= start && m.end <= end && m.start >= 0)
-    .sort((a, b) => a.start - b.start);
-  for (const mention of inside) {
-    if (mention.start < at) continue; // overlapping: keep the first
-    mark.append(chars.slice(at, mention.start).join(""));
-    const title = mention.place ? [mention.place.name_en, mention.place.name_ar].filter(Boolean).join(" · ") : "";
-    mark.append(h("span", { class: "mention", title }, chars.slice(mention.start, mention.end).join("")));
-    at = mention.end;
-  }
-  mark.append(chars.slice(at, end).join(""));
-  quote.append(
-    from > 0 ? "…" : "",
-    chars.slice(from, start).join(""),
-    mark,
-    chars.slice(end, to).join(""),
-    to < chars.length ? "…" : "",
-  );
-  return quote;
+  showEvent(id, actions);
+});
+map.on("click", "clusters", (e) => {
+  map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, CLUSTER_MAX_ZOOM + 1) });
+});
+for (const layer of ["events", "clusters"]) {
+  map.on("mousemove", layer, (e) => {
+    map.getCanvas().style.cursor = "pointer";
+    const p = e.features[0].properties;
+    const text = p.count > 1
+      ? t("cluster_tip", p.count, p.first_date, p.last_date)
+      : `${p.event_date} · ${typeName(p.event_type)} · ${p.sub_event_type}${p.place_name ? ` · ${p.place_name}` : ""}`;
+    hover.setLngLat(e.lngLat).setDOMContent(h("span", { dir: "auto" }, text)).addTo(map);
+  });
+  map.on("mouseleave", layer, () => {
+    map.getCanvas().style.cursor = "";
+    hover.remove();
+  });
 }
 
 // ---- Places -------------------------------------------------------------------------------
 
+let placeMarker = null;
+
 function flyToPlace(place) {
-  placeLayer.clearLayers();
-  L.circleMarker([place.latitude, place.longitude], {
-    radius: 10, weight: 2, fill: false, className: "place-ring", interactive: false,
-  })
-    .bindTooltip(placeName(place), { permanent: true, direction: "bottom", offset: [0, 8], className: "place-label" })
-    .addTo(placeLayer);
+  placeMarker?.remove();
+  const ring = h("div", { class: "place-ring" }, h("span", { class: "place-label" }, placeName(place)));
+  placeMarker = new maplibregl.Marker({ element: ring, anchor: "center" })
+    .setLngLat([place.longitude, place.latitude]).addTo(map);
   mapEl.dataset.place = place.id;
-  map.flyTo([place.latitude, place.longitude], ZOOM_BY_KIND[place.kind] || 12, { duration: 0.6 });
+  map.flyTo({ center: [place.longitude, place.latitude], zoom: ZOOM_BY_KIND[place.kind] || 12, duration: 600 });
 }
 
 async function searchPlaces(event) {
@@ -425,12 +357,12 @@ async function searchPlaces(event) {
   const q = placeInput.value.trim();
   if (!q) return;
   placeResults.hidden = false;
-  placeResults.replaceChildren(h("li", { class: "muted" }, "Searching…"));
+  placeResults.replaceChildren(h("li", { class: "muted" }, t("searching")));
   try {
     const found = await getJSON(`/places?${new URLSearchParams({ q, limit: "8" })}`);
     const places = found.features.map((f) => f.properties);
     if (!places.length) {
-      placeResults.replaceChildren(h("li", { class: "muted", dir: "auto" }, `No place matches “${q}”.`));
+      placeResults.replaceChildren(h("li", { class: "muted", dir: "auto" }, t("no_place", q)));
       return;
     }
     placeResults.replaceChildren(...places.map((place) => h("li", {},
@@ -438,48 +370,67 @@ async function searchPlaces(event) {
         placeName(place), h("span", { class: "kind" }, ` ${place.kind}${place.governorate_pcode ? `, ${place.governorate_pcode}` : ""}`)))));
     flyToPlace(places[0]);
   } catch (err) {
-    placeResults.replaceChildren(h("li", { class: "error" }, `Search failed: ${err.message}`));
+    placeResults.replaceChildren(h("li", { class: "error" }, t("search_failed", err.message)));
   }
 }
 
 // ---- Wiring -------------------------------------------------------------------------------
 
 function applyInitialState() {
-  fromInput.value = initial.from;
-  toInput.value = initial.to;
-  const type = initial.type || parentOf(initial.subType);
+  fromInput.value = fragment.get("from") || "";
+  toInput.value = fragment.get("to") || "";
+  const subType = fragment.get("sub_type") || "";
+  const type = fragment.get("type") || parentOf(subType);
   if ([...typeSelect.options].some((o) => o.value === type)) typeSelect.value = type;
   showSubTypesOf(typeSelect.value);
-  if (initial.subType && parentOf(initial.subType) === typeSelect.value) subSelect.value = initial.subType;
-  if (initial.view) map.setView([initial.view[1], initial.view[2]], initial.view[0]);
-  else map.fitBounds(SYRIA);
+  if (subType && parentOf(subType) === typeSelect.value) subSelect.value = subType;
 }
 
-typeSelect.addEventListener("change", () => {
-  showSubTypesOf(typeSelect.value);
-  if (subSelect.value && parentOf(subSelect.value) !== typeSelect.value) subSelect.value = "";
-  scheduleLoad(0);
-});
-subSelect.addEventListener("change", () => {
-  if (subSelect.value) typeSelect.value = parentOf(subSelect.value);
-  showSubTypesOf(typeSelect.value);
-  scheduleLoad(0);
-});
-for (const input of [fromInput, toInput]) input.addEventListener("change", () => scheduleLoad(0));
-$("filters").addEventListener("reset", () => {
-  // After the form has reset its fields.
-  setTimeout(() => { showSubTypesOf(""); scheduleLoad(0); }, 0);
-});
-placeForm.addEventListener("submit", searchPlaces);
 function noteView() {
   const center = map.getCenter();
   mapEl.dataset.center = `${center.lat.toFixed(5)},${center.lng.toFixed(5)}`;
   mapEl.dataset.zoom = String(map.getZoom());
 }
 
+typeSelect.addEventListener("change", () => {
+  showSubTypesOf(typeSelect.value);
+  if (subSelect.value && parentOf(subSelect.value) !== typeSelect.value) subSelect.value = "";
+  reload();
+});
+subSelect.addEventListener("change", () => {
+  if (subSelect.value) typeSelect.value = parentOf(subSelect.value);
+  showSubTypesOf(typeSelect.value);
+  reload();
+});
+for (const input of [fromInput, toInput]) input.addEventListener("change", reload);
+$("filters").addEventListener("reset", () => {
+  // After the form has reset its fields.
+  setTimeout(() => { showSubTypesOf(""); reload(); }, 0);
+});
+placeForm.addEventListener("submit", searchPlaces);
+$("lang").addEventListener("click", () => {
+  setLang(lang() === "ar" ? "en" : "ar");
+  redrawLabels();
+  writeFragment();
+  if (mapEl.dataset.state === "ready") setStatus(t("in_view", Number(mapEl.dataset.total)));
+});
+
+let moveTimer = null;
+map.on("moveend", () => {
+  noteView();
+  writeFragment();
+  clearTimeout(moveTimer);
+  moveTimer = setTimeout(refreshCount, 150);
+});
+map.on("error", (e) => {
+  // A tile that failed is said once in the status; the map keeps the others.
+  if (e.sourceId === "events") setStatus(t("failed", e.error?.message || "tile"), true);
+});
+
+setLang(initialLang(fragment));
 applyInitialState();
 noteView();
-map.on("moveend", () => { noteView(); scheduleLoad(); });
-drawGraticule();
-drawGovernorates();
-loadEvents();
+map.on("load", async () => {
+  reload();
+  drawLabels(await getJSON(mapEl.dataset.basemap).catch(() => ({ features: [] })));
+});
