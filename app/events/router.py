@@ -15,12 +15,12 @@ from app.events import editing, history, service
 from app.events.etags import etag
 from app.events.fields import parse_fields
 from app.events.filters import check_export_caps, parse_filters, parse_page
+from app.events.queries import EventQuery
 from app.events.schemas import (
     EventDetail,
     EventFeatureCollection,
     EventIn,
     EventPatch,
-    EventQuery,
     HistoryOut,
     MergeIn,
 )

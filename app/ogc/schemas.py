@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.events.schemas import EventDetail, EventQuery
+from app.events.queries import EventQuery
+from app.events.schemas import EventDetail
 from app.places.schemas import PlaceFeature, PlaceFeatureCollection
 from app.web.schemas import Link
 

@@ -11,7 +11,7 @@ from app.auth.dependencies import MaybePrincipal
 from app.auth.service import Principal
 from app.db import DatabaseDep
 from app.events.filters import parse_filters
-from app.events.schemas import FilterQuery
+from app.events.queries import FilterQuery
 from app.stats import service
 from app.stats.schemas import SUMS, Grid, GridQuery, Summary, Timeseries, TimeseriesQuery
 from app.web.budgets import dashboard_slot

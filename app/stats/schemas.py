@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.events.schemas import FilterQuery
+from app.events.queries import FilterQuery
 from app.stats.grid import Shape
 from app.stats.periods import Interval
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.auth.dependencies import MaybePrincipal
 from app.db import DatabaseDep
 from app.events.filters import parse_filters
-from app.events.schemas import FilterQuery
+from app.events.queries import FilterQuery
 from app.tiles import service
 from app.tiles.matrix import MAX_ZOOM, MIN_ZOOM, check_tile
 from app.tiles.schemas import TileJSON
