@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,20 @@ from app.cli.main import migrate
 from app.connecting import async_url
 
 BENCH_DB = "syria_events_bench"
+
+
+def bench_db(events: int) -> str:
+    """One database per size (``syria_events_bench_1m``, ``_200k``, ``_10m``), so measuring
+    1M does not drop a 10M load that took an hour; ``SE_BENCH_DB`` names another."""
+    override = os.environ.get("SE_BENCH_DB")
+    if override:
+        return override
+    for unit, size in (("m", 1_000_000), ("k", 1_000)):
+        if events >= size and events % size == 0:
+            return f"{BENCH_DB}_{events // size}{unit}"
+    return f"{BENCH_DB}_{events}"
+
+
 MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"
 
 
@@ -57,16 +72,16 @@ class Prepared:
     note: dict[str, Any]
 
 
-async def _exists(admin: asyncpg.Connection) -> bool:
-    found = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", BENCH_DB)
+async def _exists(admin: asyncpg.Connection, name: str) -> bool:
+    found = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
     return found is not None
 
 
-async def read_note(admin: asyncpg.Connection) -> dict[str, Any]:
+async def read_note(admin: asyncpg.Connection, name: str) -> dict[str, Any]:
     """What the last load wrote on the database (COMMENT ON DATABASE), or {}."""
     raw = await admin.fetchval(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
-        BENCH_DB,
+        name,
     )
     try:
         note = json.loads(raw) if raw else {}
@@ -79,7 +94,8 @@ async def write_note(url: str, note: dict[str, Any]) -> None:
     conn = await connect(url)
     try:
         literal = json.dumps(note).replace("'", "''")
-        await conn.execute(f"COMMENT ON DATABASE {BENCH_DB} IS '{literal}'")
+        name = await conn.fetchval("SELECT current_database()")
+        await conn.execute(f"COMMENT ON DATABASE {name} IS '{literal}'")
     finally:
         await conn.close()
 
@@ -96,11 +112,12 @@ async def _bench_events(url: str) -> int:
 
 
 async def _ensure(server_url: str, events: int, fresh: bool) -> tuple[str, bool, dict[str, Any]]:
-    url = with_dbname(server_url, BENCH_DB)
+    name = bench_db(events)
+    url = with_dbname(server_url, name)
     admin = await connect(with_dbname(server_url, "postgres"))
     try:
-        if await _exists(admin):
-            note = await read_note(admin)
+        if await _exists(admin, name):
+            note = await read_note(admin, name)
             if (
                 not fresh
                 and note.get("events") == events
@@ -108,8 +125,8 @@ async def _ensure(server_url: str, events: int, fresh: bool) -> tuple[str, bool,
                 and await _bench_events(url) == events
             ):
                 return url, True, note
-            await admin.execute(f"DROP DATABASE {BENCH_DB} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {BENCH_DB}")
+            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
         return url, False, {}
     finally:
         await admin.close()

@@ -1,6 +1,6 @@
 """``python -m bench.run [--events N] [--quick]``: load (or reuse), serve, measure, explain.
 
-1. ``syria_events_bench`` on the configured server: reused when it holds N bench events,
+1. ``syria_events_bench_<size>`` on the configured server: reused when it holds N bench events,
    else made anew, migrated and filled (bench/load.py).
 2. The real API in a uvicorn subprocess, measured over HTTP (bench/scenarios.py).
 3. EXPLAIN (ANALYZE, BUFFERS) of the same queries (bench/explain.py).
@@ -64,10 +64,10 @@ def prepared_database(
     """The bench database's URL and how (and how fast) its data was loaded."""
     prepared = database.prepare(Settings().effective_database_url, events, fresh=fresh)
     if prepared.reused:
-        console.print(f"Reusing {database.BENCH_DB} ({events:,} events, loaded "
+        console.print(f"Reusing {database.bench_db(events)} ({events:,} events, loaded "
                       f"{prepared.note.get('loaded_at')}).")  # fmt: skip
         return prepared.url, prepared.note, True
-    console.print(f"Loading {events:,} events into {database.BENCH_DB} ...")
+    console.print(f"Loading {events:,} events into {database.bench_db(events)} ...")
     timings = asyncio.run(load(prepared.url, events, console.print))
     note = {
         "events": events,

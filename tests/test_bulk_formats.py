@@ -252,3 +252,32 @@ async def test_an_export_past_the_caps_is_a_400_and_within_them_streams(
 async def test_an_unknown_format_is_still_a_400(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/events?f=geoparquet"), 400, "f")
     assert_problem(await client.get("/events?f=shp"), 400, "f")
+
+
+async def test_ogc_items_page_as_geoparquet_and_flatgeobuf_with_a_cql2_filter(
+    client: httpx.AsyncClient, session: AsyncSession, tmp_path: Path
+) -> None:
+    await _events(session)
+    items = "/collections/events/items"
+    first = await client.get(
+        f"{items}?f=parquet&limit=1&filter=fatalities IS NULL OR fatalities > 2"
+    )
+    table = _table(first)
+    assert first.headers["content-disposition"] == 'attachment; filename="events.parquet"'
+    assert [r["event_date"] for r in table.to_pylist()] == [date(2017, 9, 5)]
+    # The OGC links travel in the Link header, in the page's own format.
+    nexts = re.findall(r'<([^>]+)>; rel="next"', first.headers["link"])
+    assert len(nexts) == 1 and "f=parquet" in nexts[0]
+    second = _table(await client.get(nexts[0]))
+    assert [r["event_date"] for r in second.to_pylist()] == [date(2017, 9, 4)]
+
+    chosen = await client.get(f"{items}?properties=fatalities", headers={"Accept": FGB})
+    assert chosen.status_code == 200 and chosen.headers["content-type"] == FGB
+    if OGRINFO is not None:
+        out = _ogrinfo(tmp_path, "items.fgb", chosen.content)
+        assert out.count("OGRFeature(events)") == 3 and "place_name" not in out
+        assert "POINT (36.2 37.2)" in out
+    skipped = await client.get(f"{items}?f=fgb&skipGeometry=true")
+    assert_problem(skipped, 400, "skipGeometry")
+    collection = (await client.get("/collections/events")).json()
+    assert {x["type"] for x in collection["links"] if x["rel"] == "items"} >= {PARQUET, FGB}

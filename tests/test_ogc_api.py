@@ -171,6 +171,8 @@ async def test_items_are_a_feature_collection_with_links(
     assert alternates == {
         "text/csv": "http://testserver/collections/events/items?f=csv",
         "application/x-ndjson": "http://testserver/collections/events/items?f=ndjson",
+        "application/vnd.apache.parquet": "http://testserver/collections/events/items?f=parquet",
+        "application/flatgeobuf": "http://testserver/collections/events/items?f=fgb",
     }
     assert href(body, "next") is None and href(body, "prev") is None
     csv = await client.get(alternates["text/csv"])

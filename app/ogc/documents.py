@@ -62,7 +62,7 @@ EVENTS = CollectionInfo(
     "Geotagged events of the war in Syria (ACLED's taxonomy), newest first; the same events "
     "and filters as GET /events, with CQL2 filters on top. Drafts need an API key.",
     queryables.EVENTS,
-    ("geojson", "csv", "ndjson"),
+    ("geojson", "csv", "ndjson", "parquet", "fgb"),
     tuple(SORTABLE),
 )
 PLACES = CollectionInfo(
@@ -74,7 +74,13 @@ PLACES = CollectionInfo(
     ("geojson", "ndjson"),
 )
 COLLECTIONS = {c.id: c for c in (EVENTS, PLACES)}
-MEDIA = {"geojson": GEOJSON, "csv": "text/csv", "ndjson": "application/x-ndjson"}
+MEDIA = {
+    "geojson": GEOJSON,
+    "csv": "text/csv",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+    "fgb": "application/flatgeobuf",
+}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,11 @@ _ACCEPT = {
     "text/csv": "csv",
     "application/x-ndjson": "ndjson",
     "application/geo+json-seq": "ndjson",
+    "application/vnd.apache.parquet": "parquet",
+    "application/flatgeobuf": "fgb",
 }
+# Typed tables with a point (GeoParquet, FlatGeobuf): a page as a whole file.
+BULK = ("parquet", "fgb")
 
 
 def items_format(request: Request, info: CollectionInfo) -> str:
@@ -58,7 +62,8 @@ def event_items(request: Request, fmt: str) -> tuple[EventFilters, Page]:
     filters = parse_filters(request)
     filters.cql = cql_filter(request, EVENTS.queryables)
     page = parse_page(request, settings.default_limit, settings.max_limit, export=False)
-    page.fields = parse_fields(request, tabular=fmt == "csv")
+    bulk = fmt in BULK
+    page.fields = parse_fields(request, tabular=fmt == "csv" or bulk, geometry_kept=bulk)
     return filters, page
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from app.ogc.documents import GEOJSON, JSON, MEDIA, CollectionInfo, link
 from app.ogc.service import ItemsPage
+from app.web.bulk import FILE_NAMES
 from app.web.citation import citation, citation_headers, with_link
 from app.web.formats import MEDIA_TYPES, Format
 from app.web.links import absolute, url_with
@@ -47,9 +48,11 @@ def items(
     fmt: str,
     page: ItemsPage,
     data_time: datetime | None = None,
+    table: bytes | None = None,
 ) -> Response:
     """A page of items; with ``data_time`` (events: the data version it read), a
-    ``cite-as`` link and a citation line."""
+    ``cite-as`` link and a citation line; ``table``: the page as a GeoParquet or FlatGeobuf
+    file, written by the caller."""
     links = items_links(request, info, fmt, page)
     cited = citation(request, data_time) if data_time is not None else {}
     if fmt == "geojson":
@@ -67,6 +70,9 @@ def items(
     if fmt == "csv":
         body = csv_text(page.columns, list(page.rows)).encode()
         return Response(body, media_type=MEDIA_TYPES[Format.csv], headers=headers)
+    if table is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{FILE_NAMES[Format(fmt)]}"'
+        return Response(table, media_type=MEDIA[fmt], headers=headers)
     body = "".join(f"{r['feature']}\n" for r in page.rows).encode()
     return Response(body, media_type=MEDIA["ndjson"], headers=headers)
 

@@ -32,6 +32,7 @@ from app.ogc.schemas import (
     Queryables,
 )
 from app.web.budgets import counting
+from app.web.bulk import page_bytes, writer_for
 from app.web.conditional import (
     VARY,
     VARY_ACCEPT,
@@ -41,6 +42,7 @@ from app.web.conditional import (
     not_modified,
 )
 from app.web.fastpath import read_of
+from app.web.formats import Format
 from app.web.links import absolute
 from app.web.querydoc import documented
 from app.web.responses import GeoJSONResponse, RawJSONResponse
@@ -169,12 +171,17 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     `next` and `prev` links."""
     fmt = params.items_format(request, EVENTS)
     filters, page = params.event_items(request, fmt)
+    select = None
+    if fmt == "csv":
+        select = page.fields.csv()[1]
+    elif fmt in params.BULK:
+        typed, select = page.fields.typed()
     async with counting(request, page.count == "exact"):
         listed = await service.event_items(
             db=db,
             filters=filters,
             page=page,
-            csv=fmt == "csv",
+            select=select,
             read=CachedRead.of(request, fmt, principal),
             principal=principal,
         )
@@ -182,7 +189,12 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     cache = listed.validators.headers(cache_control(principal, max_age), VARY_ACCEPT)
     if listed.body is None:
         return not_modified(cache)
-    response = responses.items(request, EVENTS, fmt, listed.body, listed.validators.data_time)
+    table = None
+    if fmt in params.BULK:
+        table = await page_bytes(writer_for(Format(fmt), typed), listed.body.rows)
+    response = responses.items(
+        request, EVENTS, fmt, listed.body, listed.validators.data_time, table
+    )
     response.headers.update(cache)
     return response
 

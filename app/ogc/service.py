@@ -74,24 +74,23 @@ async def event_items(
     db: Database,
     filters: EventFilters,
     page: Page,
-    csv: bool,
+    select: str | None,
     read: CachedRead,
     principal: Principal | None,
 ) -> Revalidated[ItemsPage]:
-    """A page of events (Feature JSON or CSV rows), newest first, as GET /events pages; none
-    when the client's copy is current."""
+    """A page of events, newest first, as GET /events pages: Feature JSON, or the rows of a
+    table's ``select`` (CSV, GeoParquet, FlatGeobuf); none when the client's copy is current."""
     assert page.limit is not None
     policy.restrict_drafts(filters, principal)
     reader = db.reader
     # As GET /events: a page of Features carries the version its own statement read.
-    validators = await revalidate(reader, read) if read.conditional or csv else None
+    tabular = select is not None
+    validators = await revalidate(reader, read) if read.conditional or tabular else None
     if validators is not None and validators.current:
         return Revalidated(validators)
     place = await events_service.resolve_place(reader, filters)
-    if csv:
-        found = await events_repository.fetch_csv_rows(
-            reader, filters, place, page, page.fields.csv()[1]
-        )
+    if select is not None:
+        found = await events_repository.fetch_csv_rows(reader, filters, place, page, select)
     else:
         found, version = await events_repository.fetch_features(reader, filters, place, page)
         validators = read.validators(version.changes, version.last_change)
@@ -102,7 +101,7 @@ async def event_items(
     if page.after is not None:
         position = await repository.event_prev_position(reader, filters, place, page)
         prev_cursor = _event_cursor(page, position) if position is not None else None
-    if csv:
+    if tabular:
         width = events_repository.keyset_width(page)
         rows = [r[width:] for r in rows]
     estimated = None
