@@ -43,6 +43,44 @@ SUB_EVENT_TYPES: dict[str, str] = {
     sub: parent for parent, subs in EVENT_TYPES.items() for sub in subs
 }
 
+# The names in Arabic, as the map page shows them (ACLED publishes its codebook in English
+# only: these are the project's, in the wording of Arabic conflict reporting).
+EVENT_TYPES_AR: dict[str, str] = {
+    "Battles": "معارك",
+    "Explosions/Remote violence": "انفجارات / عنف عن بُعد",
+    "Violence against civilians": "عنف ضد المدنيين",
+    "Protests": "احتجاجات",
+    "Riots": "أعمال شغب",
+    "Strategic developments": "تطورات استراتيجية",
+}
+SUB_EVENT_TYPES_AR: dict[str, str] = {
+    "Armed clash": "اشتباك مسلح",
+    "Government regains territory": "استعادة الحكومة السيطرة على أراضٍ",
+    "Non-state actor overtakes territory": "سيطرة جهة غير حكومية على أراضٍ",
+    "Chemical weapon": "سلاح كيميائي",
+    "Air/drone strike": "غارة جوية / بطائرة مسيّرة",
+    "Suicide bomb": "تفجير انتحاري",
+    "Shelling/artillery/missile attack": "قصف مدفعي / صاروخي",
+    "Remote explosive/landmine/IED": "عبوة ناسفة / لغم / تفجير عن بُعد",
+    "Grenade": "قنبلة يدوية",
+    "Sexual violence": "عنف جنسي",
+    "Attack": "اعتداء",
+    "Abduction/forced disappearance": "اختطاف / إخفاء قسري",
+    "Peaceful protest": "احتجاج سلمي",
+    "Protest with intervention": "احتجاج تدخّلت فيه السلطات",
+    "Excessive force against protesters": "قوة مفرطة ضد المحتجين",
+    "Violent demonstration": "تظاهرة عنيفة",
+    "Mob violence": "عنف الحشود",
+    "Agreement": "اتفاق",
+    "Arrests": "اعتقالات",
+    "Change to group/activity": "تغيّر في جماعة أو نشاطها",
+    "Disrupted weapons use": "إحباط استخدام أسلحة",
+    "Headquarters or base established": "إنشاء مقر أو قاعدة",
+    "Looting/property destruction": "نهب / تدمير ممتلكات",
+    "Non-violent transfer of territory": "انتقال السيطرة على أراضٍ دون قتال",
+    "Other": "أخرى",
+}
+
 # OCHA COD-AB admin-1 pcodes, with OCHA's English names and the Arabic names.
 GOVERNORATES: dict[str, tuple[str, str]] = {
     "SY01": ("Damascus", "دمشق"),

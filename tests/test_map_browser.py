@@ -284,12 +284,15 @@ def test_dragging_on_the_timeline_chooses_the_dates_of_the_tiles(
 ) -> None:
     visit.open()
     visit.page.wait_for_selector("#timeline[data-state='ready']")
-    series = api.get("/stats/timeseries", params={"interval": "month"}).json()
+    # The months of the view: the same bbox as the count in view, and the same total.
+    viewed = _timeline_query(visit)
+    assert viewed["bbox"] == visit.dataset_query("summary")["bbox"]
+    series = api.get("/stats/timeseries", params={**viewed, "interval": "month"}).json()
     periods = series["periods"]
     assert visit.page.get_attribute("#timeline", "data-months") == str(len(periods))
-    assert visit.page.get_attribute("#timeline", "data-total") == str(
-        sum(series["totals"]["count"])
-    )
+    total = sum(series["totals"]["count"])
+    assert visit.page.get_attribute("#timeline", "data-total") == str(total)
+    assert visit.page.get_attribute("#map", "data-total") == str(total)
     start, end = periods[len(periods) // 4], periods[(3 * len(periods)) // 4]
 
     def centre(period: str) -> tuple[float, float]:
@@ -323,6 +326,37 @@ def test_dragging_on_the_timeline_chooses_the_dates_of_the_tiles(
     visit.assert_clean()
 
 
+def test_the_timeline_follows_the_view(visit: Visit, api: httpx.Client) -> None:
+    visit.open()
+    visit.page.wait_for_selector("#timeline[data-state='ready']")
+    country = int(visit.page.get_attribute("#timeline", "data-total") or 0)
+    lat, lon = _dense_spot(api)
+    visit.page.evaluate(
+        "([lon, lat]) => window.syriaEventsMap.jumpTo({ center: [lon, lat], zoom: 12 })",
+        [lon, lat],
+    )
+    visit.page.wait_for_function(
+        """(bbox) => {
+            const line = document.getElementById("timeline");
+            return line.dataset.state === "ready" && !line.dataset.query.includes(bbox);
+        }""",
+        arg=_timeline_query(visit)["bbox"],
+        timeout=TIMEOUT_MS,
+    )
+    visit.wait_ready()
+    viewed = _timeline_query(visit)
+    series = api.get("/stats/timeseries", params={**viewed, "interval": "month"}).json()
+    near = int(visit.page.get_attribute("#timeline", "data-total") or 0)
+    assert near == sum(series["totals"]["count"]) == _summary(api, viewed)
+    assert 0 < near < country
+    visit.assert_clean()
+
+
+def _timeline_query(visit: Visit) -> dict[str, str]:
+    query = visit.page.get_attribute("#timeline", "data-query") or ""
+    return {k: v[0] for k, v in parse_qs(query).items()}
+
+
 def test_the_language_switch_flips_the_words_and_the_direction(visit: Visit) -> None:
     visit.open()
     html = visit.page.locator("html")
@@ -335,6 +369,7 @@ def test_the_language_switch_flips_the_words_and_the_direction(visit: Visit) -> 
     assert visit.page.inner_text("#lang") == "English"
     assert visit.page.inner_text("label[for='type']") == "نوع الحدث"
     assert visit.page.inner_text("#type option[value='Battles']") == "معارك"
+    assert visit.page.inner_text("#sub-type option[value='Armed clash']") == "اشتباك مسلح"
     assert visit.page.inner_text("#status").endswith("حدثًا في العرض")
     assert visit.page.inner_text(".governorate-label .primary >> nth=8") == "دير الزور"
     # The layout mirrors: the sidebar moves to the right of the map.

@@ -12,6 +12,7 @@ import pytest
 
 from app.map import page
 from app.map.negotiation import Page, choose
+from app.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
 
 CSP = "Content-Security-Policy"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -58,7 +59,9 @@ async def test_a_browser_gets_the_map_page_with_a_strict_policy(
     # The filters offer ACLED's types (named in both languages) and sub-types; the page names
     # its basemap; the interface can switch to Arabic.
     assert '<option value="Explosions/Remote violence" data-ar="' in response.text
-    assert '<option value="Air/drone strike">' in response.text
+    assert '<option value="Air/drone strike" data-ar="غارة جوية / بطائرة مسيّرة">' in response.text
+    # Every type and sub-type has its Arabic name (none falls back to English).
+    assert response.text.count(" data-ar=") == len(EVENT_TYPES) * 3 + len(SUB_EVENT_TYPES)
     assert "Natural Earth" in response.text
     assert '<html lang="en" dir="ltr">' in response.text
     assert '<button type="button" id="lang" lang="ar"' in response.text

@@ -17,7 +17,7 @@ from pathlib import Path
 from string import Template
 
 from app.errors import Unavailable
-from app.taxonomy import EVENT_TYPES
+from app.taxonomy import EVENT_TYPES, EVENT_TYPES_AR, SUB_EVENT_TYPES_AR
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -33,16 +33,6 @@ ASSETS = {
     "basemap": "vendor/basemap/basemap.json",
     "map_js": "map.js",
 }
-# Arabic names of ACLED's event types, for the page in Arabic (the API's values stay English).
-EVENT_TYPES_AR = {
-    "Battles": "معارك",
-    "Explosions/Remote violence": "انفجارات / عنف عن بُعد",
-    "Violence against civilians": "عنف ضد المدنيين",
-    "Protests": "احتجاجات",
-    "Riots": "أعمال شغب",
-    "Strategic developments": "تطورات استراتيجية",
-}
-
 # Only this server: no CDN, no tiles or fonts from elsewhere, no inline script or style; data:
 # for images (MapLibre's CSS inlines its control icons). MapLibre's worker is a module file of
 # this server (worker-src falls back to default-src 'self'), never a blob.
@@ -115,7 +105,11 @@ def _taxonomy_html() -> dict[str, str]:
         name, slug = escape(event_type), type_slug(event_type)
         arabic = escape(EVENT_TYPES_AR.get(event_type, event_type))
         types.append(f'<option value="{name}" data-ar="{arabic}">{name}</option>')
-        options = "".join(f'<option value="{escape(s)}">{escape(s)}</option>' for s in subs)
+        options = "".join(
+            f'<option value="{escape(s)}" data-ar="{escape(SUB_EVENT_TYPES_AR[s])}">'
+            f"{escape(s)}</option>"
+            for s in subs
+        )
         groups.append(
             f'<optgroup label="{name}" data-type="{name}" data-ar="{arabic}">{options}</optgroup>'
         )

@@ -261,8 +261,16 @@ function reload() {
   const url = tileUrl(params);
   if (source.tiles?.[0] !== url) source.setTiles([url]);
   mapEl.dataset.tiles = params.toString();
-  timeline.load(filterParams({ withDates: false }).params);
+  refreshTimeline();
   refreshCount();
+}
+
+/** The timeline follows the view: the months of the filters but the dates, in the view's bbox. */
+function refreshTimeline() {
+  const { params, error } = filterParams({ withDates: false });
+  if (error) return;
+  params.set("bbox", viewBbox());
+  timeline.load(params);
 }
 
 /** Resolves when the map has drawn what it asked for (a repaint makes sure "idle" comes). */
@@ -420,7 +428,10 @@ map.on("moveend", () => {
   noteView();
   writeFragment();
   clearTimeout(moveTimer);
-  moveTimer = setTimeout(refreshCount, 150);
+  moveTimer = setTimeout(() => {
+    refreshCount();
+    refreshTimeline();
+  }, 150);
 });
 map.on("error", (e) => {
   // A tile that failed is said once in the status; the map keeps the others.

@@ -1,5 +1,5 @@
-// The timeline strip: events per month for the current filters but the dates
-// (GET /stats/timeseries?interval=month), drawn as SVG bars. Dragging across it chooses a range
+// The timeline strip: events per month in the view for the current filters but the dates
+// (GET /stats/timeseries?interval=month&bbox=), drawn as SVG bars. Dragging across it chooses a range
 // of whole months, handed to `onSelect(from, to)` (ISO dates, inclusive); the chosen months are
 // highlighted. Time runs left to right in both languages, as on the dates of the reports.
 // #timeline carries data-state ("loading", "ready", "error") and data-months, for tests.
@@ -105,7 +105,8 @@ export function createTimeline({ onSelect, onClear }) {
   new ResizeObserver(() => { if (periods.length) draw(); }).observe(chart);
 
   return {
-    /** Loads the months of the filters in `params` (a URLSearchParams without datetime). */
+    /** Loads the months of the filters in `params` (a URLSearchParams with the view's bbox and
+     *  without datetime). */
     async load(params) {
       inFlight?.abort();
       const controller = new AbortController();
