@@ -20,6 +20,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from rich.console import Console
 from app.demo.loader import load_demo
 from app.gazetteer.loader import load_gazetteer
 from app.settings import Settings
+from bench import database as bench_database
 from bench.server import running_api
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -522,3 +524,53 @@ def test_clicking_an_event_shows_its_reports_quotes(
         print(f"\nscreenshots of the map page: {screenshot}, {ARTIFACTS / 'map-ar.png'}")
     assert re.match(rb"\x89PNG", screenshot.read_bytes()[:4])
     visit.assert_clean()
+
+
+def _set_governorate_area(database_url: str, pcode: str, wkt: str | None) -> None:
+    """An OCHA polygon on a governorate of the committed database, or none: in a thread of
+    its own, since Playwright's sync API keeps an event loop in this one."""
+
+    async def write() -> None:
+        conn = await bench_database.connect(database_url)
+        try:
+            await conn.execute(
+                "UPDATE places SET area = ST_Multi(ST_GeomFromText($2, 4326))"
+                " WHERE kind = 'governorate' AND pcode = $1",
+                pcode,
+                wkt,
+            )
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, write()).result()
+
+
+def test_imported_ocha_governorates_replace_natural_earths(
+    visit: Visit, module_committed_database_url: str
+) -> None:
+    visit.open()
+    visit.page.wait_for_selector("#map[data-boundary-source='natural-earth']")
+    square = "POLYGON((39.5 34.5, 41.0 34.5, 41.0 35.8, 39.5 35.8, 39.5 34.5))"
+    _set_governorate_area(module_committed_database_url, "SY09", square)
+    try:
+        visit.open("#map=7/35.2/40.2")
+        visit.page.reload()  # a new fragment alone is no new load
+        visit.page.wait_for_selector("#map[data-boundary-source='ocha']")
+        hidden = visit.page.evaluate(
+            "() => window.syriaEventsMap.getLayoutProperty('governorates', 'visibility')"
+        )
+        assert hidden == "none"
+        visit.page.wait_for_function(
+            """() => window.syriaEventsMap.queryRenderedFeatures(
+                { layers: ["ocha-governorates"] }).length > 0"""
+        )
+        drawn = visit.page.evaluate(
+            """() => [...new Set(window.syriaEventsMap.queryRenderedFeatures(
+                { layers: ["ocha-governorates"] }).map(f => f.properties.pcode))]"""
+        )
+        assert drawn == ["SY09"]
+        assert "OCHA COD-AB" in visit.page.inner_text("#basemap-note")
+        visit.assert_clean()
+    finally:
+        _set_governorate_area(module_committed_database_url, "SY09", None)

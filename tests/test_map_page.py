@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
+import shapely
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.gazetteer.boundaries import read_boundaries
+from app.gazetteer.importers import store_boundaries
 from app.map import page
 from app.map.negotiation import Page, choose
 from app.taxonomy import EVENT_TYPES, SUB_EVENT_TYPES
@@ -229,3 +234,54 @@ async def test_the_landing_page_is_in_the_api_definition(client: httpx.AsyncClie
     assert [p["name"] for p in operation["parameters"]] == ["f"]
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert not any(p.startswith("/static") for p in paths)
+
+
+async def test_the_boundaries_are_empty_until_ocha_is_imported_then_simplified_polygons(
+    client: httpx.AsyncClient, session: AsyncSession, tmp_path: Path
+) -> None:
+    empty = await client.get("/map/boundaries.geojson")
+    assert empty.status_code == 200
+    assert empty.headers["content-type"] == "application/geo+json"
+    assert empty.json()["features"] == []
+
+    # A governorate's polygon with a vertex every 0.0001 degrees along one edge.
+    edge = [[40.0 + i / 10_000, 35.0] for i in range(2_001)]
+    ring = [*edge, [40.2, 35.4], [40.0, 35.4], [40.0, 35.0]]
+    path = tmp_path / "adm1.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "ADM1_PCODE": "SY09",
+                            "ADM1_EN": "Deir-ez-Zor",
+                            "ADM1_AR": "دير الزور",
+                        },
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            }
+        )
+    )
+    assert await store_boundaries(session, read_boundaries(path)) == 1
+    response = await client.get("/map/boundaries.geojson")
+    body = response.json()
+    assert "OCHA" in body["source"]
+    [feature] = body["features"]
+    assert feature["properties"]["pcode"] == feature["id"] == "SY09"
+    assert feature["properties"]["kind"] == "governorate"
+    assert feature["properties"]["name_ar"] == "دير الزور"
+    shape = shapely.geometry.shape(feature["geometry"])
+    assert shape.bounds == pytest.approx((40.0, 35.0, 40.2, 35.4))
+    # Simplified by PostGIS: the 2,001 points of the straight edge are gone.
+    assert shapely.get_num_coordinates(shape) < 10
+    # Revalidated each time, and a 304 while it has not changed.
+    assert response.headers["cache-control"] == "no-cache"
+    again = await client.get(
+        "/map/boundaries.geojson", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert empty.headers["etag"] != response.headers["etag"]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from app.db import DatabaseDep
 from app.errors import InvalidParameter
-from app.map import page
+from app.map import page, repository
 from app.map.negotiation import Page, choose
 from app.ogc.landing import landing_page
+from app.web.conditional import none_match, not_modified
 from app.web.links import absolute
+from app.web.responses import GeoJSONResponse
 from app.web.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["map"])
@@ -79,6 +83,38 @@ def _landing(request: Request) -> dict[str, Any]:
             }
         )
     return body
+
+
+@router.get(
+    "/map/boundaries.geojson",
+    summary="Governorate boundaries of the map, once imported",
+    response_class=GeoJSONResponse,
+    responses={
+        200: {
+            "description": "The governorates' OCHA polygons (simplified to about 100 m) with "
+            "their pcodes and names in both scripts; an empty FeatureCollection until "
+            "`syria-events fetch boundaries` (or `import-boundaries`) has loaded them",
+            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+        },
+        304: {"description": "Not modified (If-None-Match)"},
+        400: PROBLEM_RESPONSES[400],
+        503: PROBLEM_RESPONSES[503],
+    },
+)
+async def boundaries(
+    db: DatabaseDep, if_none_match: Annotated[str | None, Header()] = None
+) -> Response:
+    """The basemap's governorate lines from the imported OCHA boundaries: the map page draws
+    them instead of Natural Earth's when there are any."""
+    body = await repository.governorate_boundaries(db.reader)
+    headers = {
+        "ETag": f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"',
+        # Revalidated each time: an import changes it at once.
+        "Cache-Control": "no-cache",
+    }
+    if none_match(if_none_match, headers["ETag"]):
+        return not_modified(headers)
+    return GeoJSONResponse(body, headers=headers)
 
 
 async def static_file(request: Request) -> Response:

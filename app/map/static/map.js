@@ -115,6 +115,8 @@ const style = {
   version: 8,
   sources: {
     basemap: { type: "geojson", data: new URL(mapEl.dataset.basemap, location.href).href },
+    // OCHA's governorates once imported (GET /map/boundaries.geojson), set after the load.
+    boundaries: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
     events: {
       type: "vector", tiles: [tileUrl(new URLSearchParams())], minzoom: 0, maxzoom: 14,
       promoteId: "id", attribution: "Events: Syria Events API",
@@ -129,6 +131,10 @@ const style = {
     },
     {
       id: "governorates", type: "line", source: "basemap", filter: ["==", ["get", "kind"], "governorate"],
+      paint: { "line-color": "#a59f94", "line-width": 0.8, "line-dasharray": [3, 2] },
+    },
+    {
+      id: "ocha-governorates", type: "line", source: "boundaries",
       paint: { "line-color": "#a59f94", "line-width": 0.8, "line-dasharray": [3, 2] },
     },
     {
@@ -423,6 +429,18 @@ $("lang").addEventListener("click", () => {
   if (mapEl.dataset.state === "ready") setStatus(t("in_view", Number(mapEl.dataset.total)));
 });
 
+/** The imported OCHA governorates replace Natural Earth's; #map's data-boundary-source says which. */
+async function drawBoundaries() {
+  const ocha = await getJSON(mapEl.dataset.boundaries).catch(() => null);
+  if (ocha?.features?.length) {
+    map.getSource("boundaries").setData(ocha);
+    map.setLayoutProperty("governorates", "visibility", "none");
+    $("basemap-note").dataset.i18n = "basemap_note_ocha";
+    $("basemap-note").textContent = t("basemap_note_ocha");
+  }
+  mapEl.dataset.boundarySource = ocha?.features?.length ? "ocha" : "natural-earth";
+}
+
 let moveTimer = null;
 map.on("moveend", () => {
   noteView();
@@ -443,5 +461,6 @@ applyInitialState();
 noteView();
 map.on("load", async () => {
   reload();
+  drawBoundaries();
   drawLabels(await getJSON(mapEl.dataset.basemap).catch(() => ({ features: [] })));
 });
