@@ -11,17 +11,17 @@ from functools import cache
 import ahocorasick
 
 from app.geoparse.dates import find_dates
-from app.geoparse.lexicon import (
+from app.geoparse.lexicon import SUB_EVENT_CUES
+from app.geoparse.resolve import Focus, Resolved
+from app.geoparse.roles import EVENT_ROLES, Roles
+from app.geoparse.text import Folded
+from app.geoparse.wording import (
     ACTOR_CUES,
     DEATH_WORDS,
     GOVERNMENT,
     INTENT_MARKERS,
     NUMBER_WORDS,
-    SUB_EVENT_CUES,
 )
-from app.geoparse.resolve import Focus, Resolved
-from app.geoparse.roles import EVENT_ROLES, Roles
-from app.geoparse.text import Folded
 from app.taxonomy import SUB_EVENT_TYPES
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]+")

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from app.auth.dependencies import MaybePrincipal
 from app.db import DatabaseDep
-from app.events.router import LIST_RESPONSES
+from app.events.listing import LIST_RESPONSES
 from app.events.schemas import EventFeatureCollection
 from app.ogc import documents, params, responses, service
 from app.ogc.documents import EVENTS, PLACES, CollectionInfo

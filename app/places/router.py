@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from app.auth.dependencies import Editor, MaybePrincipal
 from app.db import DatabaseDep
 from app.errors import InvalidParameter
+from app.events.listing import LIST_RESPONSES, respond_with_events
 from app.events.queries import PlaceEventQuery
-from app.events.router import LIST_RESPONSES, respond_with_events
 from app.events.schemas import EventFeatureCollection
 from app.places import editing, service
 from app.places.schemas import (
