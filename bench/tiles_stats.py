@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bench.scenarios import TIMEOUT, YEAR_2017, summary, timed
 
+HAPI = "/hapi/v1/coordination-context/conflict-event"
 # name -> (path, query). Tiles of WebMercatorQuad: 6/38/25 spans western Syria from Dar'a to
 # Aleppo (three quarters of the bench events), 10/617/401 is Aleppo city and its countryside,
 # 14/9883/6422 a quarter of Aleppo.
@@ -40,6 +41,14 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
     "timeseries_month_by_gov_csv": ("/stats/timeseries", {"group_by": "governorate", "f": "csv"}),
     "summary": ("/stats/summary", {}),
     "summary_aleppo_2017": ("/stats/summary", {"governorate": "SY02", "datetime": YEAR_2017}),
+    # HDX HAPI's shape: every published event tagged, grouped by month, district and type
+    # (no roll-up holds districts or civilian targets: these scan the events they cover).
+    "hapi_conflict_events": (HAPI, {}),
+    "hapi_aleppo_2017": (
+        HAPI,
+        {"admin1_code": "SY02", "start_date": "2017-01-01", "end_date": "2017-12-31"},
+    ),
+    "hapi_admin1_csv": (HAPI, {"admin_level": "1", "output_format": "csv"}),
     "grid_hexagon_10km": ("/stats/grid", {}),
     "grid_square_2km_2017": (
         "/stats/grid",
@@ -66,6 +75,8 @@ def _contents(response: httpx.Response) -> dict[str, Any]:
     if response.headers["content-type"].startswith("text/csv"):
         return {"rows": response.content.count(b"\n") - 1}
     body = orjson.loads(response.content)
+    if "data" in body:  # HAPI's envelope
+        return {"rows": len(body["data"]), "events": sum(r["events"] for r in body["data"])}
     if "features" in body:
         return {"cells": body["numberReturned"],
                 "events": sum(c["properties"]["count"] for c in body["features"])}  # fmt: skip

@@ -36,11 +36,13 @@ CIVILIANS_INTER_CODE = 7
 LOCATION_REF, LOCATION_CODE, LOCATION_NAME = 1, "SYR", "Syrian Arab Republic"
 
 _PV = "e.sub_event_type = ANY(:pv)"
-_CT = (
-    f"e.event_type = 'Violence against civilians' OR ({_PV} AND EXISTS ("
-    "SELECT 1 FROM event_actors ea JOIN actors a ON a.id = ea.actor_id"
-    " WHERE ea.event_id = e.id AND ea.side = 'actor2' AND a.inter_code = :civilians))"
+# The events whose actor2 is civilians, joined (hashed once: 65,000 links of 1.5M at 1M
+# events, 130 ms) rather than probed in event_actors for each event (4 s of 9.7).
+_CIVILIAN_TARGETS = (
+    "SELECT DISTINCT ea.event_id FROM event_actors ea JOIN actors a ON a.id = ea.actor_id"
+    " WHERE ea.side = 'actor2' AND a.inter_code = :civilians"
 )
+_CT = f"e.event_type = 'Violence against civilians' OR ({_PV} AND civ.event_id IS NOT NULL)"
 _DEMO = "e.sub_event_type = ANY(:demo)"
 # The row's position: oldest month first, then by pcode (none first), then type.
 _ORDER = "g.period, g.admin1_code NULLS FIRST, g.admin2_code NULLS FIRST, g.event_type"
@@ -52,22 +54,30 @@ _LEVELS = {
 # A ref is the pcode's number; a pcode of another shape (never written by this project) has none.
 _REF = "CASE WHEN {code} ~ '^SY[0-9]+$' THEN substr({code}, 3)::int END"
 
+# The events are grouped first by month, area and the three tags (a hash aggregate of a few
+# thousand groups), and only those groups are spread over HAPI's types: an event is never
+# multiplied, and nothing of a million rows is sorted. The month expression is the one of
+# migration 0012's extended statistics, which let PostgreSQL count the groups (and hash them).
 _ROWS = f"""
 WITH tagged AS (
   SELECT date_trunc('month', e.event_date::timestamp)::date AS period,
          e.governorate_pcode AS admin1_code, e.district_pcode AS admin2_code,
-         t.event_type, e.fatalities
-  FROM events e
-  CROSS JOIN LATERAL unnest(array_remove(ARRAY[
-      CASE WHEN {_PV} THEN 'political_violence' END,
-      CASE WHEN {_CT} THEN 'civilian_targeting' END,
-      CASE WHEN {_DEMO} THEN 'demonstration' END]::text[], NULL)) AS t(event_type)
+         {_PV} AS pv, {_CT} AS ct, {_DEMO} AS demo,
+         count(*) AS n, sum(coalesce(e.fatalities, 0)) AS fatalities
+  FROM events e LEFT JOIN ({_CIVILIAN_TARGETS}) civ ON civ.event_id = e.id
   WHERE {{events}}
+  GROUP BY 1, 2, 3, 4, 5, 6
 ), g AS (
-  SELECT period, admin1_code, admin2_code, event_type, count(*) AS events,
-         CASE WHEN event_type <> 'demonstration' THEN sum(coalesce(fatalities, 0)) END
+  SELECT b.period, b.admin1_code, b.admin2_code, t.event_type, sum(b.n)::bigint AS events,
+         CASE WHEN t.event_type <> 'demonstration' THEN sum(b.fatalities)::bigint END
            AS fatalities
-  FROM tagged GROUP BY period, admin1_code, admin2_code, event_type
+  FROM tagged b
+  CROSS JOIN LATERAL unnest(array_remove(ARRAY[
+      CASE WHEN b.pv THEN 'political_violence' END,
+      CASE WHEN b.ct THEN 'civilian_targeting' END,
+      CASE WHEN b.demo THEN 'demonstration' END]::text[], NULL)) AS t(event_type)
+  WHERE {{types}}
+  GROUP BY 1, 2, 3, 4
 )
 SELECT {LOCATION_REF} AS location_ref, '{LOCATION_CODE}' AS location_code,
        '{LOCATION_NAME}' AS location_name,
@@ -120,8 +130,9 @@ def _rows(s: Selection) -> tuple[str, dict[str, Any]]:
         "limit": s.limit,
     }
     events = ["e.status = 'published'"]
+    types = "true"
     if s.event_type is not None:
-        events.append("t.event_type = :event_type")
+        types = "t.event_type = :event_type"
         params["event_type"] = s.event_type.value
     if s.first is not None:
         events.append("e.event_date >= :first")
@@ -144,7 +155,8 @@ def _rows(s: Selection) -> tuple[str, dict[str, Any]]:
         params["admin2_name"] = s.admin2_name
     if s.admin_level is not None:
         areas.append(_LEVELS[s.admin_level])
-    return _ROWS.format(events=" AND ".join(events), areas=" AND ".join(areas)), params
+    sql = _ROWS.format(events=" AND ".join(events), types=types, areas=" AND ".join(areas))
+    return sql, params
 
 
 async def conflict_events_json(reader: Reader, s: Selection) -> str:
