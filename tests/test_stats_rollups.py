@@ -395,6 +395,33 @@ def test_only_filters_on_the_roll_ups_dimensions_use_them() -> None:
         assert not rollup_repository.covers(outside), outside
 
 
+async def test_a_bbox_that_holds_every_event_is_answered_by_the_roll_ups(
+    client: httpx.AsyncClient, session: AsyncSession, conn: AsyncConnection
+) -> None:
+    await _events(session, 11, 40)  # all at 36.6, 35.9
+    country = BBox(35.0, 32.0, 43.0, 38.0)
+    assert await rollup_repository.bbox_holds_every_event(conn, country)
+    # An event on the edge counts as outside; so do events outside a small box.
+    assert not await rollup_repository.bbox_holds_every_event(conn, BBox(36.6, 32.0, 43.0, 38.0))
+    assert not await rollup_repository.bbox_holds_every_event(conn, BBox(30.0, 30.0, 31.0, 31.0))
+    queries = (
+        ("/stats/summary", {}),
+        ("/stats/timeseries", {"interval": "month", "group_by": "type"}),
+        ("/stats/timeseries", {"interval": "week", "governorate": "SY02,SY07", "f": "csv"}),
+    )
+    for path, params in queries:
+        # The roll-ups' answer for the view equals the events' and the whole table's.
+        boxed = await _agree(client, path, {**params, "bbox": "35,32,43,38"}, {})
+        assert boxed == (await client.get(path, params=params)).content, (path, params)
+    # One event east of the box: now the box filters, read from the events.
+    await add_event(session, "2017-01-10", 44.5, 36.0, governorate=None, fatalities=2)
+    await session.flush()
+    assert not await rollup_repository.bbox_holds_every_event(conn, country)
+    boxed = (await client.get("/stats/summary", params={"bbox": "35,32,43,38"})).json()
+    everything = (await client.get("/stats/summary")).json()
+    assert boxed["total"]["count"] == everything["total"]["count"] - 1
+
+
 async def test_concurrent_writes_and_folds_stay_exact(live: Live) -> None:
     client, keys = live.client, live.keys
     headers = keys.editor

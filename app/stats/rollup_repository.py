@@ -22,6 +22,7 @@ from app.events.filters import EventFilters
 from app.events.repository import filtered
 from app.stats.periods import Interval, month_after
 from app.stats.repository import MEASURES, each
+from app.web.params import BBox
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,24 @@ def covers(f: EventFilters, group_by: str | None = None) -> bool:
     if f.as_of or f.bbox or f.terms or f.actor or f.place_id or f.cql or f.updated_since:
         return False
     return group_by != "actor" or not (f.types or f.sub_types or f.governorates)
+
+
+# Any event (of any status) in the four boxes that make up the world around a bbox: four GiST
+# probes, a millisecond when there is none. A point on the bbox's edge is in both (``&&`` is
+# inclusive), so it counts as outside: the check may only err towards reading the events.
+_OUTSIDE = """SELECT EXISTS (SELECT 1 FROM events e WHERE
+  e.geom && ST_MakeEnvelope(-180, -90, :x0, 90, 4326)
+  OR e.geom && ST_MakeEnvelope(:x1, -90, 180, 90, 4326)
+  OR e.geom && ST_MakeEnvelope(:x0, -90, :x1, :y0, 4326)
+  OR e.geom && ST_MakeEnvelope(:x0, :y1, :x1, 90, 4326))"""
+
+
+async def bbox_holds_every_event(conn: AsyncConnection, bbox: BBox) -> bool:
+    """Whether no stored event lies outside ``bbox``: then the bbox filters nothing, and the
+    roll-ups answer (a map's view of the whole country, 1.2 s at 1M events read from the
+    events, some 30 ms from the roll-ups)."""
+    params = {"x0": bbox.min_lon, "y0": bbox.min_lat, "x1": bbox.max_lon, "y1": bbox.max_lat}
+    return not (await conn.execute(text(_OUTSIDE), params)).scalar_one()
 
 
 def _filter_dims(f: EventFilters) -> frozenset[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,24 @@ _GROUP_BOUND = {
 }
 # Non-empty cells of one grid (some 400 bytes each).
 MAX_CELLS = 50_000
+
+
+async def _answered_by_rollups(
+    conn: AsyncConnection, filters: EventFilters, group_by: str | None = None
+) -> tuple[EventFilters, bool]:
+    """The filters to read and whether the roll-ups answer them. A bbox that holds every
+    stored event (a map's view of the whole country) filters nothing: it is dropped, and the
+    roll-ups answer when they hold the other filters."""
+    if rollup_repository.covers(filters, group_by):
+        return filters, True
+    if filters.bbox is None:
+        return filters, False
+    unboxed = replace(filters, bbox=None)
+    if not rollup_repository.covers(unboxed, group_by):
+        return filters, False
+    if not await rollup_repository.bbox_holds_every_event(conn, filters.bbox):
+        return filters, False
+    return unboxed, True
 
 
 async def _periods(
@@ -84,12 +103,12 @@ async def timeseries(
     is current."""
     policy.restrict_drafts(filters, principal)
     group = group_by.value if group_by else None
-    rolled = rollup_repository.covers(filters, group)
     async with db.read_connection() as conn:
         reader = Reader.within(conn)
         validators = await revalidate(reader, read)
         if validators.current:
             return Revalidated(validators)
+        filters, rolled = await _answered_by_rollups(conn, filters, group)
         place = await resolve_place(reader, filters)
         first, last = await _periods(conn, filters, place, rolled, interval, group_by, top)
         if rolled:
@@ -116,12 +135,12 @@ async def summary(
     """Events and fatalities in all, per governorate and per event type, as JSON; none when
     the client's copy is current."""
     policy.restrict_drafts(filters, principal)
-    rolled = rollup_repository.covers(filters)
     async with db.read_connection() as conn:
         reader = Reader.within(conn)
         validators = await revalidate(reader, read)
         if validators.current:
             return Revalidated(validators)
+        filters, rolled = await _answered_by_rollups(conn, filters)
         if rolled:
             ctes, params = rollup_repository.summary_ctes(filters)
         else:
