@@ -16,6 +16,7 @@ from app.ogc.documents import EVENTS, CollectionInfo
 from app.ogc.queryables import Queryable
 from app.places import service as places_service
 from app.web.cursor import decode_cursor
+from app.web.formats import BULK
 from app.web.params import parse_bbox, parse_limit
 
 # Accept's media types, and the f= values that ask for the same.
@@ -28,8 +29,6 @@ _ACCEPT = {
     "application/vnd.apache.parquet": "parquet",
     "application/flatgeobuf": "fgb",
 }
-# Typed tables with a point (GeoParquet, FlatGeobuf): a page as a whole file.
-BULK = ("parquet", "fgb")
 
 
 def items_format(request: Request, info: CollectionInfo) -> str:

@@ -42,7 +42,7 @@ from app.web.conditional import (
     not_modified,
 )
 from app.web.fastpath import read_of
-from app.web.formats import Format
+from app.web.formats import BULK, Format
 from app.web.links import absolute
 from app.web.querydoc import documented
 from app.web.responses import GeoJSONResponse, RawJSONResponse
@@ -171,11 +171,12 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     `next` and `prev` links."""
     fmt = params.items_format(request, EVENTS)
     filters, page = params.event_items(request, fmt)
-    select = None
+    select, make_writer = None, None
     if fmt == "csv":
         select = page.fields.csv()[1]
-    elif fmt in params.BULK:
+    elif fmt in BULK:  # a page as a whole GeoParquet or FlatGeobuf file
         typed, select = page.fields.typed()
+        make_writer = writer_for(Format(fmt), typed)
     async with counting(request, page.count == "exact"):
         listed = await service.event_items(
             db=db,
@@ -189,9 +190,7 @@ async def event_items(request: Request, db: DatabaseDep, principal: MaybePrincip
     cache = listed.validators.headers(cache_control(principal, max_age), VARY_ACCEPT)
     if listed.body is None:
         return not_modified(cache)
-    table = None
-    if fmt in params.BULK:
-        table = await page_bytes(writer_for(Format(fmt), typed), listed.body.rows)
+    table = None if make_writer is None else await page_bytes(make_writer, listed.body.rows)
     response = responses.items(
         request, EVENTS, fmt, listed.body, listed.validators.data_time, table
     )
